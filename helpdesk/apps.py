@@ -1,0 +1,5 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class HelpdeskAdminConfig(AdminConfig):
+    default_site = "helpdesk.admin.HelpdeskAdminSite"

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tenants.views import landing
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The tenant host's front door: the portal for clients, the workspace for staff."""
+    if getattr(request, "tenant", None) is None:
+        return landing(request)
+    membership = request.membership
+    if membership is None:
+        return redirect_to_login(request.get_full_path())
+    template = "portal/home.html" if membership.is_client else "staff/home.html"
+    return render(request, template)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

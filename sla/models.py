@@ -1,0 +1,276 @@
+"""SLA configuration (calendars, plans, priorities, versioned policies, targets) and clocks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from tenants.constraints import SameTenantForeignKey
+from tenants.models import validate_time_zone
+from tenants.scoping import TenantOwned
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    CHAT = "chat", "Live chat"
+    API = "api", "API"
+
+
+class Calendar(TenantOwned):
+    """Business hours in a zone, with holidays from the `holidays` package and closure dates.
+
+    `weekly` maps weekday ("0" = Monday) to a list of "HH:MM-HH:MM" intervals.
+    """
+
+    name = models.CharField(max_length=100)
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    always_open = models.BooleanField(
+        default=False, help_text="24/7: every instant counts, holidays included."
+    )
+    weekly = models.JSONField(default=dict, blank=True)
+    holiday_country = models.CharField(max_length=8, blank=True, default="")
+    holiday_subdivision = models.CharField(max_length=16, blank=True, default="")
+    revision = models.PositiveIntegerField(default=1, help_text="Bumped on every change.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["name"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "name"], name="calendar_name_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClosureDate(TenantOwned):
+    """A day the tenant is closed on top of public holidays (local date of the calendar)."""
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField()
+    name = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["date"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["calendar", "date"], name="closure_date_uniq"),
+            SameTenantForeignKey(field="calendar", name="closure_calendar_same_tenant"),
+        ]
+
+
+class Plan(TenantOwned):
+    """A support plan (standard / premium / enterprise ...), defined by the tenant."""
+
+    key = models.SlugField(max_length=40)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, default="")
+    channels = ArrayField(
+        models.CharField(max_length=10, choices=Channel.choices), default=list, blank=True
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["order", "key"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "key"], name="plan_key_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Priority(TenantOwned):
+    """One of the tenant's priorities (its set is configuration: cloudops has no critical)."""
+
+    key = models.SlugField(max_length=40)
+    label = models.CharField(max_length=60)
+    definition = models.TextField(blank=True, default="", help_text="Shown to clients.")
+    order = models.PositiveSmallIntegerField(default=0, help_text="0 is the most urgent.")
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["order", "key"]
+        verbose_name_plural = "priorities"
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "key"], name="priority_key_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class SupportPolicy(TenantOwned):
+    """One version of a plan's policy. A ticket keeps the version in force when it was created."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="policies")
+    version = models.PositiveIntegerField()
+    effective_from = models.DateTimeField()
+    summary = models.TextField(blank=True, default="", help_text="What changed, for the page.")
+    warning_thresholds = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(99)]),
+        default=list,
+        blank=True,
+        help_text="Percentages of a target at which a warning is raised, e.g. 50, 75.",
+    )
+    max_pause = models.DurationField(
+        null=True, blank=True, help_text="Longest a clock may stay paused waiting on a customer."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["plan", "-effective_from"]
+        verbose_name_plural = "support policies"
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["plan", "version"], name="policy_version_uniq"),
+            models.UniqueConstraint(
+                fields=["plan", "effective_from"], name="policy_effective_uniq"
+            ),
+            SameTenantForeignKey(field="plan", name="policy_plan_same_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} v{self.version}"
+
+
+class Metric(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    NEXT_RESPONSE = "next_response", "Next response"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class Target(TenantOwned):
+    """How much business time (on `calendar`) a metric may take for a priority under a policy."""
+
+    policy = models.ForeignKey(SupportPolicy, on_delete=models.CASCADE, related_name="targets")
+    priority = models.ForeignKey(Priority, on_delete=models.CASCADE, related_name="targets")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    duration = models.DurationField()
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="targets")
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["policy", "priority__order", "metric"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["policy", "priority", "metric"], name="target_one_per_metric"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration__gt=timedelta(0)), name="target_duration_positive"
+            ),
+            SameTenantForeignKey(field="policy", name="target_policy_same_tenant"),
+            SameTenantForeignKey(field="priority", name="target_priority_same_tenant"),
+            SameTenantForeignKey(field="calendar", name="target_calendar_same_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority} {self.get_metric_display()}: {self.duration}"
+
+
+class ClockStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    MET = "met", "Met"
+    BREACHED = "breached", "Breached"
+
+
+class SlaClock(TenantOwned):
+    """One metric's clock for one ticket. `due_at` is null while paused."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="clocks")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="clocks")
+    status = models.CharField(max_length=10, choices=ClockStatus.choices)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    target_duration = models.DurationField()
+    consumed = models.DurationField(
+        default=timedelta(0), help_text="Business time consumed up to `consumed_as_of`."
+    )
+    consumed_as_of = models.DateTimeField()
+    met_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    warned_percent = models.PositiveSmallIntegerField(default=0)
+    cycle = models.PositiveIntegerField(default=1, help_text="Restarts of next-response.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["ticket", "metric"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["ticket", "metric"], name="clock_one_per_metric"),
+            SameTenantForeignKey(field="ticket", name="clock_ticket_same_tenant"),
+            SameTenantForeignKey(field="target", name="clock_target_same_tenant"),
+        ]
+        indexes = [
+            # "Running clocks due before T" is an index range scan over this partial index.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="running"),
+                name="slaclock_running_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.metric} {self.status}"
+
+
+class SegmentKind(models.TextChoices):
+    RUNNING = "running", "Running"
+    PAUSED_CUSTOMER = "paused_customer", "Paused: waiting on the customer"
+    PAUSED_HOLD = "paused_hold", "Paused: on hold"
+    STOPPED = "stopped", "Stopped"
+
+
+class ClockSegment(TenantOwned):
+    """The ledger: each stretch a clock ran or was paused, and each recomputation, with why."""
+
+    clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="segments")
+    kind = models.CharField(max_length=20, choices=SegmentKind.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    business_time = models.DurationField(null=True, blank=True)
+    due_at_before = models.DateTimeField(null=True, blank=True)
+    due_at_after = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["clock", "started_at", "id"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            SameTenantForeignKey(field="clock", name="segment_clock_same_tenant"),
+        ]
+
+
+class RecomputeJob(TenantOwned):
+    """A calendar or policy change being applied to running clocks, with its progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    reason = models.CharField(max_length=300)
+    calendar = models.ForeignKey(Calendar, null=True, blank=True, on_delete=models.SET_NULL)
+    policy = models.ForeignKey(SupportPolicy, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-created_at"]

@@ -1,0 +1,29 @@
+// Time-left badges tick without a reload: every element with data-due="<ISO instant>" shows
+// how long is left (or how long ago it breached) and carries the state as a class.
+(function () {
+  function fmt(ms) {
+    const neg = ms < 0; let s = Math.floor(Math.abs(ms) / 1000);
+    const d = Math.floor(s / 86400); s -= d * 86400;
+    const h = Math.floor(s / 3600); s -= h * 3600;
+    const m = Math.floor(s / 60);
+    const text = d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : `${m}m`;
+    return neg ? `${text} over` : `${text} left`;
+  }
+  function tick() {
+    const now = Date.now();
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      const due = Date.parse(el.dataset.due);
+      if (isNaN(due)) return;
+      const left = due - now;
+      const riskMs = parseInt(el.dataset.riskMs || "3600000", 10);
+      const state = left < 0 ? "breached" : left < riskMs ? "at-risk" : "on-track";
+      el.classList.remove("breached", "at-risk", "on-track");
+      el.classList.add(state);
+      el.textContent = fmt(left);
+      el.title = state.replace("-", " ");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("htmx:afterSwap", tick);
+  setInterval(tick, 15000);
+})();

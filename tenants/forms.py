@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.http import HttpRequest
+
+from .models import Customer, Membership, Tenant, User
+from .roles import CLIENT_ROLES
+
+
+class TenantLoginForm(auth_forms.AuthenticationForm):
+    """Sign in with email and password; only members of this host's tenant get in."""
+
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if username:
+            self.cleaned_data["username"] = username.strip().lower()
+        cleaned = super().clean()
+        tenant = getattr(self.request, "tenant", None)
+        if self.user_cache is not None and (
+            tenant is None
+            or not Membership.objects.for_tenant(tenant)
+            .filter(user=self.user_cache, is_active=True)
+            .exists()
+        ):
+            # Same message as a wrong password: the form does not confirm who exists where.
+            raise self.get_invalid_login_error()
+        return cleaned
+
+
+class TenantPasswordResetForm(auth_forms.PasswordResetForm):
+    """Only members of this host's tenant receive a reset link, built on this host."""
+
+    tenant: Tenant | None = None
+
+    def get_users(self, email: str) -> Any:
+        if self.tenant is None:
+            return iter(())
+        member_user_ids = (
+            Membership.objects.for_tenant(self.tenant).filter(is_active=True).values("user_id")
+        )
+        users = User.objects.filter(
+            email__iexact=email, is_active=True, id__in=member_user_ids
+        )
+        return (user for user in users if user.has_usable_password())
+
+    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        self.tenant = getattr(request, "tenant", None)
+        super().save(*args, request=request, **kwargs)
+
+
+class CustomerContactsForm(forms.ModelForm):
+    """A client admin names the organisation's primary and secondary support contacts."""
+
+    class Meta:
+        model = Customer
+        fields = ["primary_contact", "secondary_contact"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        members = Membership.objects.for_tenant(self.instance.tenant).filter(
+            customer=self.instance, role__in=sorted(CLIENT_ROLES), is_active=True
+        ).select_related("user")
+        for name in ("primary_contact", "secondary_contact"):
+            self.fields[name].queryset = members
+            self.fields[name].label_from_instance = lambda m: f"{m.user} <{m.user.email}>"
+        self.fields["primary_contact"].required = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        primary, secondary = cleaned.get("primary_contact"), cleaned.get("secondary_contact")
+        if primary and secondary and primary == secondary:
+            self.add_error("secondary_contact", "Choose someone other than the primary contact.")
+        return cleaned

@@ -1,0 +1,219 @@
+"""Tickets, their conversation, attachments and append-only history."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils import timezone
+
+from sla.models import Channel
+from tenants.constraints import SameTenantForeignKey
+from tenants.scoping import TenantOwned
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING_CUSTOMER = "pending_customer", "Pending customer"
+    ON_HOLD = "on_hold", "On hold"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER, Status.ON_HOLD)
+
+
+class TicketCounter(TenantOwned):
+    """The last reference number handed out per tenant; numbers are never reused."""
+
+    last_number = models.PositiveBigIntegerField(default=1000)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant"], name="ticket_counter_one_per_tenant"),
+        ]
+
+
+class Category(TenantOwned):
+    key = models.SlugField(max_length=40)
+    name = models.CharField(max_length=100)
+    guidance = models.TextField(blank=True, default="", help_text="Priority guidance shown.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["order", "name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "key"], name="category_key_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(TenantOwned):
+    customer = models.ForeignKey("tenants.Customer", on_delete=models.PROTECT, related_name="+")
+    requester = models.ForeignKey(
+        "tenants.Membership", on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    number = models.PositiveBigIntegerField()
+    reference = models.CharField(max_length=24, unique=True)
+    subject = models.CharField(max_length=250)
+    description = models.TextField()
+    priority = models.ForeignKey("sla.Priority", on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    assignee = models.ForeignKey(
+        "tenants.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    tier = models.PositiveSmallIntegerField(default=1)
+    cc_emails = ArrayField(models.EmailField(), default=list, blank=True)
+    watchers = models.ManyToManyField("tenants.Membership", blank=True, related_name="watching")
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    policy = models.ForeignKey(
+        "sla.SupportPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Denormalised from the clocks, so the queue orders and filters with one index.
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The nearest deadline of a running clock."
+    )
+    is_breached = models.BooleanField(default=False)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-created_at"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "number"], name="ticket_number_uniq"),
+            SameTenantForeignKey(field="customer", name="ticket_customer_same_tenant"),
+            SameTenantForeignKey(field="requester", name="ticket_requester_same_tenant"),
+            SameTenantForeignKey(field="priority", name="ticket_priority_same_tenant"),
+            SameTenantForeignKey(field="category", name="ticket_category_same_tenant"),
+            SameTenantForeignKey(field="assignee", name="ticket_assignee_same_tenant"),
+            SameTenantForeignKey(field="policy", name="ticket_policy_same_tenant"),
+        ]
+        indexes = [
+            # The agent queue: open tickets of a tenant by nearest deadline (keyset pages).
+            models.Index(
+                fields=["tenant", "next_due_at", "id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="ticket_queue_idx",
+            ),
+            models.Index(
+                fields=["tenant", "first_response_due_at", "id"], name="ticket_frd_idx"
+            ),
+            models.Index(fields=["tenant", "customer", "-created_at"], name="ticket_customer_idx"),
+            models.Index(fields=["tenant", "requester", "-created_at"], name="ticket_req_idx"),
+            GinIndex(fields=["search_vector"], name="ticket_search_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.subject}"
+
+
+class Message(TenantOwned):
+    """A public reply or an internal note."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_email = models.EmailField(blank=True, default="")
+    is_internal = models.BooleanField(default=False)
+    body_html = models.TextField(help_text="Sanitised HTML.")
+    body_text = models.TextField()
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    email_message_id = models.CharField(max_length=998, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            SameTenantForeignKey(field="ticket", name="message_ticket_same_tenant"),
+            SameTenantForeignKey(field="author", name="message_author_same_tenant"),
+        ]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.tenant_id}/{timezone.now():%Y/%m}/{filename}"
+
+
+class Attachment(TenantOwned):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            SameTenantForeignKey(field="ticket", name="attachment_ticket_same_tenant"),
+        ]
+
+
+class TicketEvent(TenantOwned):
+    """Append-only history: who changed what, when, from what to what."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    field = models.CharField(max_length=40, blank=True, default="")
+    from_value = models.CharField(max_length=250, blank=True, default="")
+    to_value = models.CharField(max_length=250, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            SameTenantForeignKey(field="ticket", name="event_ticket_same_tenant"),
+        ]
+
+
+class CannedResponse(TenantOwned):
+    """A reply template; placeholders like {{ requester_name }} are filled when used."""
+
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["title"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "title"], name="canned_title_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
