@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from tenants.roles import Perm
 from tenants.scoping import TenantOwned
@@ -62,6 +62,10 @@ class TenantScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = (
                 manager.cross_tenant() if tenant is None else manager.for_tenant(tenant)
             )
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str):
+        # Another tenant's row is a 404, exactly like a missing one (no "doesn't exist" hint).
+        raise Http404("Not found.")
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         tenant = getattr(request, "tenant", None)

@@ -137,10 +137,15 @@ class TenantOwned(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
 
     objects = TenantManager()
+    # Django's own lookups of one row by key go through the base manager: following a forward
+    # foreign key from a row already reached through a scoped query (`ticket.customer`), and
+    # model validation of a foreign key. Those are safe (SameTenantForeignKey keeps such keys
+    # inside the tenant), so the base manager is not policed. Request code never uses it.
+    base_objects = models.Manager()
 
     class Meta:
         abstract = True
-        base_manager_name = "objects"
+        base_manager_name = "base_objects"
         # The target of SameTenantForeignKey constraints pointing at this table.
         constraints = [
             models.UniqueConstraint(

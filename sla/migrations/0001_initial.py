@@ -7,6 +7,7 @@ import django.db.models.deletion
 import django.utils.timezone
 import tenants.constraints
 import tenants.models
+import django.db.models.manager
 from django.db import migrations, models
 
 
@@ -36,8 +37,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['name'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='ClosureDate',
@@ -51,8 +56,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['date'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='Plan',
@@ -68,8 +77,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['order', 'key'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='Priority',
@@ -85,8 +98,12 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'priorities',
                 'ordering': ['order', 'key'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='SlaClock',
@@ -109,8 +126,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['metric'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='ClockSegment',
@@ -130,8 +151,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['clock', 'started_at', 'id'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='SupportPolicy',
@@ -150,8 +175,12 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'support policies',
                 'ordering': ['plan', '-effective_from'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='RecomputeJob',
@@ -172,8 +201,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['-created_at'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='Target',
@@ -189,8 +222,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['policy', 'priority__order', 'metric'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.AddField(
             model_name='slaclock',

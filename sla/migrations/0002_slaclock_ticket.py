@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterModelOptions(
             name="slaclock",
-            options={"ordering": ["ticket", "metric"], "abstract": False, "base_manager_name": "objects"},
+            options={"ordering": ["ticket", "metric"], "abstract": False, "base_manager_name": "base_objects"},
         ),
         migrations.AddConstraint(
             model_name="slaclock",

@@ -8,6 +8,7 @@ import django.utils.timezone
 import tenants.constraints
 import tenants.models
 from django.conf import settings
+import django.db.models.manager
 from django.db import migrations, models
 
 
@@ -31,8 +32,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['name'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='User',
@@ -70,8 +75,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['role', 'user__email'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.AddField(
             model_name='customer',

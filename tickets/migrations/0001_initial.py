@@ -7,6 +7,7 @@ import django.db.models.deletion
 import django.utils.timezone
 import tenants.constraints
 import tickets.models
+import django.db.models.manager
 from django.db import migrations, models
 
 
@@ -34,8 +35,12 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'categories',
                 'ordering': ['order', 'name'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='Ticket',
@@ -72,8 +77,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['-created_at'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='Message',
@@ -93,8 +102,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['created_at', 'id'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='Attachment',
@@ -113,8 +126,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['created_at', 'id'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='TicketCounter',
@@ -125,8 +142,12 @@ class Migration(migrations.Migration):
             ],
             options={
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='TicketEvent',
@@ -145,8 +166,12 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['created_at', 'id'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.CreateModel(
             name='CannedResponse',
@@ -159,9 +184,13 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['title'],
                 'abstract': False,
-                'base_manager_name': 'objects',
+                'base_manager_name': 'base_objects',
                 'constraints': [models.UniqueConstraint(fields=('tenant', 'id'), name='tickets_cannedresponse_tenant_id_uniq'), models.UniqueConstraint(fields=('tenant', 'title'), name='canned_title_uniq')],
             },
+            managers=[
+                ('objects', django.db.models.manager.Manager()),
+                ('base_objects', django.db.models.manager.Manager()),
+            ],
         ),
         migrations.AddConstraint(
             model_name='category',
