@@ -1,27 +1,41 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
 from helpdesk.admin import TenantScopedAdmin
 
 from .models import Customer, Membership, Tenant, User
 
 
-@admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "time_zone", "custom_domain", "is_active"]
-    search_fields = ["slug", "name"]
+class SiteWideAdmin(admin.ModelAdmin):
+    """Models that are not tenant data: superusers only, on the bare site domain."""
 
-    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser and getattr(request, "tenant", None) is None
 
-    has_view_permission = has_add_permission = has_change_permission = has_module_permission  # type: ignore[assignment]
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
 
 
+@admin.register(Tenant)
+class TenantAdmin(SiteWideAdmin):
+    list_display = ["slug", "name", "time_zone", "custom_domain", "is_active"]
+    search_fields = ["slug", "name"]
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SiteWideAdmin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_staff"]
     search_fields = ["email", "full_name"]
@@ -30,17 +44,6 @@ class UserAdmin(BaseUserAdmin):
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-
-    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
-        return request.user.is_superuser and getattr(request, "tenant", None) is None
-
-    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return self.has_module_permission(request)
-
-    has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return self.has_module_permission(request)
 
 
 @admin.register(Customer)

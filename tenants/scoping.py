@@ -141,7 +141,7 @@ class TenantOwned(models.Model):
     # foreign key from a row already reached through a scoped query (`ticket.customer`), and
     # model validation of a foreign key. Those are safe (SameTenantForeignKey keeps such keys
     # inside the tenant), so the base manager is not policed. Request code never uses it.
-    base_objects = models.Manager()
+    base_objects = models.Manager()  # noqa: DJ012
 
     class Meta:
         abstract = True
