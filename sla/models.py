@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,6 +13,9 @@ from django.utils import timezone
 from tenants.constraints import SameTenantForeignKey
 from tenants.models import validate_time_zone
 from tenants.scoping import TenantOwned
+
+if TYPE_CHECKING:
+    from .calendars import BusinessCalendar
 
 
 class Channel(models.TextChoices):
@@ -48,6 +52,12 @@ class Calendar(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    def as_business_calendar(self) -> BusinessCalendar:
+        """The pure calendar, cached per (pk, revision): services bump `revision` on change."""
+        from .calendar_cache import business_calendar_for
+
+        return business_calendar_for(self)
 
 
 class ClosureDate(TenantOwned):
@@ -124,6 +134,11 @@ class SupportPolicy(TenantOwned):
     max_pause = models.DurationField(
         null=True, blank=True, help_text="Longest a clock may stay paused waiting on a customer."
     )
+    pause_on_hold = models.BooleanField(
+        default=False,
+        help_text="Whether 'on hold' pauses the clocks. Off: on hold is the provider's own "
+        "wait, so the clocks keep running (waiting on the customer always pauses).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta(TenantOwned.Meta):
@@ -181,6 +196,8 @@ class ClockStatus(models.TextChoices):
     PAUSED = "paused", "Paused"
     MET = "met", "Met"
     BREACHED = "breached", "Breached"
+    # Ended without being met: e.g. next response when the ticket is resolved.
+    STOPPED = "stopped", "Stopped"
 
 
 class SlaClock(TenantOwned):
@@ -201,6 +218,8 @@ class SlaClock(TenantOwned):
     breached_at = models.DateTimeField(null=True, blank=True)
     warned_percent = models.PositiveSmallIntegerField(default=0)
     cycle = models.PositiveIntegerField(default=1, help_text="Restarts of next-response.")
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_kind = models.CharField(max_length=20, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwned.Meta):
@@ -274,3 +293,67 @@ class RecomputeJob(TenantOwned):
 
     class Meta(TenantOwned.Meta):
         ordering = ["-created_at"]
+
+
+class SectionKey(models.TextChoices):
+    """The outline of a complete support policy (seed 004), in page order."""
+
+    INTRODUCTION = "introduction", "Introduction"
+    SCOPE = "scope", "Scope of support"
+    EXCLUSIONS = "exclusions", "Exclusions"
+    CHANNELS = "channels", "Support channels and hours"
+    RESPONSE_TIMES = "response_times", "Response times"
+    PROCESS = "process", "Support process and escalation"
+    CUSTOMER_RESPONSIBILITIES = "customer_responsibilities", "Customer responsibilities"
+    AVAILABILITY = "availability", "Service availability and maintenance"
+    LIABILITY = "liability", "Limitation of liability"
+    THIRD_PARTY = "third_party", "Third-party support"
+    CUSTOM_SOLUTIONS = "custom_solutions", "Support for custom solutions"
+    TRAINING = "training", "Training and knowledge base"
+    POLICY_UPDATES = "policy_updates", "Updates to this policy"
+    CONTACT = "contact", "Contact"
+
+
+class PolicySection(TenantOwned):
+    """Tenant-editable prose of the public policy page; the tables come from configuration."""
+
+    key = models.CharField(max_length=40, choices=SectionKey.choices)
+    title = models.CharField(max_length=120)
+    body = models.TextField(
+        blank=True,
+        default="",
+        help_text="Plain text: blank lines split paragraphs; lines starting '- ' are list items.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["order", "key"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "key"], name="policy_section_key_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MaintenanceWindow(TenantOwned):
+    """A recurring maintenance window published on the policy page."""
+
+    name = models.CharField(max_length=120)
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(), default=list, blank=True, help_text="0 = Monday"
+    )
+    starts = models.TimeField()
+    ends = models.TimeField(help_text="May be earlier than the start: the window ends next day.")
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    notice_hours = models.PositiveIntegerField(
+        default=0, help_text="Announced at least this many hours ahead."
+    )
+    description = models.TextField(blank=True, default="")
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
