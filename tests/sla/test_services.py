@@ -127,7 +127,7 @@ def test_a_pause_longer_than_the_cap_counts_the_excess(tenant):
     assert fr.due_at == ny(3, 13)  # 3h left from the end of the cap, Tuesday 10:00: past due
     assert "cap" in fr.segments.order_by("-id").first().note
     res = clock(ticket, Metric.RESOLUTION)
-    assert res.due_at == ny(4, 16)  # 16h target, 9h consumed, 7h left from Tue 10:00
+    assert res.due_at == ny(4, 17)  # 15h left from Tue 10:00: 7h Tuesday + 8h Wednesday
 
 
 @pytest.mark.parametrize(("pause_on_hold", "status"), [(False, "running"), (True, "paused")])
