@@ -38,6 +38,7 @@ PUBLIC_NAMES = {
     "admin:login",
     "admin:logout",
     "healthz",
+    "api-token",
     "api-schema",
     "api-docs",
     "api-redoc",
