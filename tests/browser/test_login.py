@@ -22,7 +22,8 @@ def test_a_client_signs_in_on_bytez_and_sees_the_portal_home(demo, page, tenant_
 
 
 def test_a_bytez_user_cannot_sign_in_on_bitcraft(demo, page, tenant_url):
-    sign_in(page, tenant_url("bitcraft", "/accounts/login/"), "client@standard.bytez.example", "demo")
+    url = tenant_url("bitcraft", "/accounts/login/")
+    sign_in(page, url, "client@standard.bytez.example", "demo")
     assert "/accounts/login/" in page.url
     assert "Please enter a correct email" in page.inner_text("body")
 

@@ -66,7 +66,8 @@ def test_running_it_twice_changes_nothing(demo):
         return (
             Tenant.objects.count(), User.objects.count(), Membership.objects.count(),
             Customer.objects.count(), Plan.objects.count(),
-            User.objects.aggregate(Max("id")), list(User.objects.values_list("password", flat=True)),
+            User.objects.aggregate(Max("id")),
+            list(User.objects.values_list("password", flat=True)),
         )
 
     before = snapshot()
