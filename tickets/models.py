@@ -61,7 +61,8 @@ class Ticket(TenantOwned):
         "tenants.Membership", on_delete=models.PROTECT, related_name="requested_tickets"
     )
     number = models.PositiveBigIntegerField()
-    reference = models.CharField(max_length=24, unique=True)
+    # Unique per tenant: two tenants may share a prefix; the host names the tenant.
+    reference = models.CharField(max_length=24)
     subject = models.CharField(max_length=250)
     description = models.TextField()
     priority = models.ForeignKey("sla.Priority", on_delete=models.PROTECT, related_name="+")
@@ -103,6 +104,7 @@ class Ticket(TenantOwned):
         constraints = [
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(fields=["tenant", "number"], name="ticket_number_uniq"),
+            models.UniqueConstraint(fields=["tenant", "reference"], name="ticket_reference_uniq"),
             SameTenantForeignKey(field="customer", name="ticket_customer_same_tenant"),
             SameTenantForeignKey(field="requester", name="ticket_requester_same_tenant"),
             SameTenantForeignKey(field="priority", name="ticket_priority_same_tenant"),
@@ -120,6 +122,8 @@ class Ticket(TenantOwned):
             models.Index(
                 fields=["tenant", "first_response_due_at", "id"], name="ticket_frd_idx"
             ),
+            # API and portal lists, newest first (scanned backwards for the descending order).
+            models.Index(fields=["tenant", "created_at", "id"], name="ticket_created_idx"),
             models.Index(fields=["tenant", "customer", "-created_at"], name="ticket_customer_idx"),
             models.Index(fields=["tenant", "requester", "-created_at"], name="ticket_req_idx"),
             GinIndex(fields=["search_vector"], name="ticket_search_idx"),

@@ -1,0 +1,34 @@
+"""Objects for the route-walking isolation test: one factory per URL kwarg of tickets' routes."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tickets.models import CannedResponse
+from tickets.services.attachments import attachments_add
+from tickets.services.common import now_or
+
+from .factories import ticket_in
+
+
+def _attachment_id(tenant) -> int:
+    ticket = ticket_in(tenant)
+    upload = SimpleUploadedFile("note.txt", b"hello", content_type="text/plain")
+    (attachment,) = attachments_add(
+        tenant=tenant, ticket=ticket, uploads=[upload], uploaded_by=None, at=now_or(None)
+    )
+    return attachment.pk
+
+
+def _canned_id(tenant) -> int:
+    title = f"Thanks {CannedResponse.objects.count()}"
+    return CannedResponse.objects.create(
+        tenant=tenant, title=title, body="Hi {{ requester_name }}"
+    ).pk
+
+
+URL_OBJECTS = {
+    "reference": lambda tenant: ticket_in(tenant).reference,
+    "attachment_id": _attachment_id,
+    "canned_id": _canned_id,
+}

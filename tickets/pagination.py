@@ -1,0 +1,95 @@
+"""Keyset pagination over (field NULLS LAST, id): no OFFSET and no COUNT, however deep.
+
+A page is read in two index range scans: the rows whose field is set, after the cursor, then
+(when the cursor has not gone past them yet) the rows whose field is null, by id. Both scans
+always run, so a page costs the same number of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.utils.dateparse import parse_datetime
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Ordering:
+    field: str
+    descending: bool = False
+    nullable: bool = True
+
+    @property
+    def name(self) -> str:
+        return f"-{self.field}" if self.descending else self.field
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    next_cursor: str | None
+    ordering: Ordering
+
+
+def cursor_encode(value: datetime | None, pk: int) -> str:
+    raw = json.dumps([value.isoformat() if value is not None else None, pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> tuple[datetime | None, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, pk = json.loads(raw)
+        when = parse_datetime(value) if value is not None else None
+        if (value is not None and when is None) or not isinstance(pk, int):
+            raise ValueError
+        if when is not None and when.tzinfo is None:
+            raise ValueError
+        return when, pk
+    except (ValueError, TypeError, json.JSONDecodeError) as error:
+        raise InvalidCursor("Invalid cursor.") from error
+
+
+def _ordered(queryset: QuerySet, ordering: Ordering) -> QuerySet:
+    if ordering.descending:
+        return queryset.order_by(F(ordering.field).desc(), "-id")
+    return queryset.order_by(F(ordering.field).asc(), "id")
+
+
+def keyset_page(
+    queryset: QuerySet, *, ordering: Ordering, cursor: str | None, size: int
+) -> Page:
+    field, cmp = ordering.field, ("lt" if ordering.descending else "gt")
+    id_after = f"id__{cmp}"
+    after = cursor_decode(cursor) if cursor else None
+    take = size + 1
+    rows: list[Any] = []
+    if after is None or after[0] is not None:
+        part = queryset.filter(**{f"{field}__isnull": False}) if ordering.nullable else queryset
+        if after is not None:
+            value, pk = after
+            part = part.filter(
+                Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, id_after: pk}),
+                **{f"{field}__{cmp}e": value},
+            )
+        rows = list(_ordered(part, ordering)[:take])
+    if ordering.nullable:
+        nulls = queryset.filter(**{f"{field}__isnull": True})
+        if after is not None and after[0] is None:
+            nulls = nulls.filter(**{id_after: after[1]})
+        nulls = nulls.order_by("-id" if ordering.descending else "id")
+        rows += list(nulls[: max(take - len(rows), 1)])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = (
+        cursor_encode(getattr(rows[-1], field), rows[-1].pk) if has_more and rows else None
+    )
+    return Page(rows=rows, next_cursor=next_cursor, ordering=ordering)

@@ -1,0 +1,264 @@
+"""Reads of tickets. Every function takes the tenant; visibility for clients lives here only."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from sla import selectors as sla_selectors
+from sla.models import SlaClock
+from tenants.models import Customer, Membership, Tenant
+from tenants.roles import Perm
+
+from .models import OPEN_STATUSES, Attachment, CannedResponse, Category, Message, Ticket
+from .pagination import Ordering, Page, keyset_page
+from .services.common import SEARCH_CONFIG
+
+ORDERINGS = {
+    o.name: o
+    for o in (
+        Ordering("next_due_at"),
+        Ordering("first_response_due_at"),
+        Ordering("resolution_due_at"),
+        Ordering("created_at", nullable=False),
+        Ordering("created_at", descending=True, nullable=False),
+        Ordering("updated_at", descending=True, nullable=False),
+    )
+}
+QUEUE_ORDERING = ORDERINGS["next_due_at"]
+LIST_ORDERING = ORDERINGS["-created_at"]
+SAVED_VIEWS = {
+    "mine": "Mine",
+    "unassigned": "Unassigned",
+    "breaching": "Breaching in the next hour",
+}
+REFERENCE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,7}-\d+$")
+
+
+@dataclass
+class TicketFilters:
+    statuses: list[str] = field(default_factory=list)
+    open_only: bool = False
+    priority: str = ""
+    plan: str = ""
+    customer: int | None = None
+    assignee: str = ""  # a membership id, "me" or "none"
+    tier: int | None = None
+    category: str = ""
+    breached: bool | None = None
+    q: str = ""
+    view: str = ""  # one of SAVED_VIEWS
+
+
+def ticket_visible(*, tenant: Tenant, membership: Membership) -> QuerySet[Ticket]:
+    """The tickets this member may see: all (staff), the organisation's (client admin), own."""
+    tickets = Ticket.objects.for_tenant(tenant)
+    if membership.can(Perm.TICKET_VIEW_ALL):
+        return tickets
+    if membership.can(Perm.TICKET_VIEW_ORGANISATION):
+        return tickets.filter(customer_id=membership.customer_id)
+    if membership.can(Perm.TICKET_VIEW_OWN):
+        return tickets.filter(requester=membership)
+    return tickets.none()
+
+
+def ticket_for_member_or_404(*, tenant: Tenant, membership: Membership, reference: str) -> Ticket:
+    """One ticket by reference, or 404 (missing, another tenant's, or not this member's)."""
+    tickets = ticket_visible(tenant=tenant, membership=membership).select_related(
+        "customer__plan",
+        "requester__user",
+        "priority",
+        "category",
+        "assignee__user",
+        "policy",
+    )
+    return get_object_or_404(tickets, reference=reference)
+
+
+def _with_list_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return tickets.select_related(
+        "customer__plan", "requester__user", "priority", "category", "assignee__user"
+    ).defer("description", "search_vector")
+
+
+def _filter_people(
+    tickets: QuerySet[Ticket], filters: TicketFilters, membership: Membership
+) -> QuerySet[Ticket]:
+    if filters.customer:
+        tickets = tickets.filter(customer_id=filters.customer)
+    if filters.assignee == "me" or filters.view == "mine":
+        tickets = tickets.filter(assignee=membership)
+    elif filters.assignee == "none" or filters.view == "unassigned":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        tickets = tickets.filter(assignee_id=int(filters.assignee))
+    return tickets
+
+
+def _filter_fields(tickets: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Ticket]:
+    if filters.statuses:
+        tickets = tickets.filter(status__in=filters.statuses)
+    elif filters.open_only:
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    if filters.priority:
+        tickets = tickets.filter(priority__key=filters.priority)
+    if filters.plan:
+        tickets = tickets.filter(customer__plan__key=filters.plan)
+    if filters.tier:
+        tickets = tickets.filter(tier=filters.tier)
+    if filters.category:
+        tickets = tickets.filter(category__key=filters.category)
+    if filters.breached is not None:
+        tickets = tickets.filter(is_breached=filters.breached)
+    return tickets
+
+
+def _filter_search(tickets: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
+    q = q.strip()
+    if not q:
+        return tickets
+    query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
+    if REFERENCE_RE.match(q):
+        return tickets.filter(Q(reference__iexact=q) | Q(search_vector=query))
+    return tickets.filter(search_vector=query)
+
+
+def ticket_list(
+    *,
+    tenant: Tenant,
+    membership: Membership,
+    filters: TicketFilters,
+    ordering: Ordering = LIST_ORDERING,
+    cursor: str | None = None,
+    size: int = 25,
+    at: datetime | None = None,
+) -> Page:
+    """One page of the tickets this member may see: a fixed number of queries at any depth."""
+    tickets = ticket_visible(tenant=tenant, membership=membership)
+    tickets = _filter_fields(tickets, filters)
+    tickets = _filter_people(tickets, filters, membership)
+    if filters.view == "breaching":
+        soon = (at or timezone.now()) + timedelta(hours=1)
+        tickets = tickets.filter(status__in=OPEN_STATUSES, next_due_at__lte=soon)
+    tickets = _filter_search(tickets, filters.q)
+    return keyset_page(_with_list_relations(tickets), ordering=ordering, cursor=cursor, size=size)
+
+
+def queue_page(
+    *,
+    tenant: Tenant,
+    membership: Membership,
+    filters: TicketFilters,
+    cursor: str | None = None,
+    size: int = 50,
+) -> Page:
+    """The agent queue: open tickets by nearest running deadline (index ticket_queue_idx)."""
+    if not filters.statuses:
+        filters.open_only = True
+    return ticket_list(
+        tenant=tenant,
+        membership=membership,
+        filters=filters,
+        ordering=QUEUE_ORDERING,
+        cursor=cursor,
+        size=size,
+    )
+
+
+def messages_visible(*, ticket: Ticket, membership: Membership) -> list[Message]:
+    messages = ticket.messages.select_related("author__user").prefetch_related("attachments")
+    if not membership.can(Perm.TICKET_WORK):
+        messages = messages.filter(is_internal=False)
+    return list(messages.order_by("created_at", "id"))
+
+
+def attachments_visible(*, ticket: Ticket, membership: Membership) -> QuerySet[Attachment]:
+    """Attachments of the ticket; those on internal notes only for staff."""
+    attachments = ticket.attachments.select_related("uploaded_by__user")
+    if not membership.can(Perm.TICKET_WORK):
+        attachments = attachments.filter(Q(message__isnull=True) | Q(message__is_internal=False))
+    return attachments.order_by("created_at", "id")
+
+
+def attachment_for_member_or_404(
+    *, tenant: Tenant, membership: Membership, reference: str, attachment_id: int
+) -> Attachment:
+    ticket = ticket_for_member_or_404(tenant=tenant, membership=membership, reference=reference)
+    return get_object_or_404(
+        attachments_visible(ticket=ticket, membership=membership), pk=attachment_id
+    )
+
+
+def ticket_events(*, ticket: Ticket) -> list:
+    return list(ticket.events.select_related("actor__user").order_by("created_at", "id"))
+
+
+def ticket_clocks(*, tenant: Tenant, ticket: Ticket) -> list[SlaClock]:
+    return sla_selectors.clocks_for_ticket(tenant=tenant, ticket_id=ticket.pk)
+
+
+def requester_other_tickets(*, tenant: Tenant, ticket: Ticket, limit: int = 10) -> list[Ticket]:
+    return list(
+        Ticket.objects.for_tenant(tenant)
+        .filter(requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .select_related("priority")
+        .only("reference", "subject", "status", "created_at", "priority__label", "priority__key")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def categories(*, tenant: Tenant) -> list[Category]:
+    return list(Category.objects.for_tenant(tenant).order_by("order", "name"))
+
+
+def customers(*, tenant: Tenant) -> list[Customer]:
+    return list(Customer.objects.for_tenant(tenant).select_related("plan").order_by("name"))
+
+
+def staff_members(*, tenant: Tenant) -> list[Membership]:
+    from tenants.roles import STAFF_ROLES
+
+    return list(
+        Membership.objects.for_tenant(tenant)
+        .filter(role__in=sorted(STAFF_ROLES), is_active=True)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def client_members(*, tenant: Tenant) -> list[Membership]:
+    from tenants.roles import CLIENT_ROLES
+
+    return list(
+        Membership.objects.for_tenant(tenant)
+        .filter(role__in=sorted(CLIENT_ROLES), is_active=True)
+        .select_related("user", "customer")
+        .order_by("customer__name", "user__email")
+    )
+
+
+def canned_responses(*, tenant: Tenant) -> list[CannedResponse]:
+    return list(CannedResponse.objects.for_tenant(tenant).order_by("title"))
+
+
+def canned_or_404(*, tenant: Tenant, canned_id: int) -> CannedResponse:
+    return get_object_or_404(CannedResponse.objects.for_tenant(tenant), pk=canned_id)
+
+
+def escalation_requested(*, ticket: Ticket) -> bool:
+    return ticket.events.filter(kind="escalation_requested").exists()
+
+
+def tickets_for_bulk(*, tenant: Tenant, references: list[str]) -> list[Ticket]:
+    return list(
+        Ticket.objects.for_tenant(tenant)
+        .filter(reference__in=references[:500])
+        .select_related("priority", "assignee__user")
+    )

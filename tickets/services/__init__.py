@@ -1,0 +1,41 @@
+"""Ticket services: every write to tickets goes through these functions (views, API, email
+intake and tasks alike). Each writes its TicketEvent rows and drives the SLA clocks."""
+
+from .assignment import (
+    PLACEHOLDERS,
+    canned_render,
+    ticket_assign,
+    ticket_bulk_assign,
+    ticket_set_priority,
+    ticket_set_tier,
+)
+from .attachments import attachments_validate
+from .conversation import ticket_attach, ticket_reply, ticket_request_escalation
+from .creation import reference_next, ticket_create
+from .status import (
+    ticket_bulk_set_status,
+    ticket_close,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_set_status,
+)
+
+__all__ = [
+    "PLACEHOLDERS",
+    "attachments_validate",
+    "canned_render",
+    "reference_next",
+    "ticket_assign",
+    "ticket_attach",
+    "ticket_bulk_assign",
+    "ticket_bulk_set_status",
+    "ticket_close",
+    "ticket_create",
+    "ticket_reopen",
+    "ticket_reply",
+    "ticket_request_escalation",
+    "ticket_resolve",
+    "ticket_set_priority",
+    "ticket_set_status",
+    "ticket_set_tier",
+]
