@@ -2,20 +2,19 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect
 
 from tenants.views import landing
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The tenant host's front door: the portal for clients, the workspace for staff."""
+    """The tenant host's front door: clients to their tickets, staff to the queue."""
     if getattr(request, "tenant", None) is None:
         return landing(request)
     membership = request.membership
     if membership is None:
         return redirect_to_login(request.get_full_path())
-    template = "portal/home.html" if membership.is_client else "staff/home.html"
-    return render(request, template)
+    return redirect("tickets:portal_list" if membership.is_client else "tickets:queue")
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,208 @@
+"""The tickets REST API: tenant from the host, role-aware, thin over selectors and services."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sla.models import Channel
+from tenants.api import HasTenantPerm
+from tenants.roles import Perm
+
+from . import selectors, services
+from .models import Ticket
+from .pagination import InvalidCursor
+from .serializers import (
+    AssignSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    StatusSerializer,
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketListSerializer,
+)
+from .views.filters import filters_from_params
+
+MAX_PAGE_SIZE = 100
+
+
+class TicketAPIView(APIView):
+    def ticket(self, reference: str) -> Ticket:
+        return selectors.ticket_for_member_or_404(
+            tenant=self.request.tenant, membership=self.request.membership, reference=reference
+        )
+
+    def detail(self, ticket: Ticket, *, code: int = status.HTTP_200_OK) -> Response:
+        clocks = selectors.ticket_clocks(tenant=self.request.tenant, ticket=ticket)
+        data = TicketDetailSerializer(ticket, context={"clocks": clocks}).data
+        return Response(data, status=code)
+
+
+def _page_size(request: Request) -> int:
+    raw = request.query_params.get("page_size", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise ValidationError({"page_size": f"A number from 1 to {MAX_PAGE_SIZE}."})
+    return int(raw)
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="From the previous page's `next`."),
+    OpenApiParameter("page_size", int, description=f"1 to {MAX_PAGE_SIZE} (default 50)."),
+    OpenApiParameter("ordering", str, enum=sorted(selectors.ORDERINGS)),
+    OpenApiParameter("status", str, description="Comma-separated statuses."),
+    OpenApiParameter("priority", str),
+    OpenApiParameter("plan", str),
+    OpenApiParameter("customer", int),
+    OpenApiParameter("assignee", str, description="A membership id, `me` or `none`."),
+    OpenApiParameter("tier", int),
+    OpenApiParameter("category", str),
+    OpenApiParameter("breached", bool),
+    OpenApiParameter("q", str, description="Full-text search over subject and messages."),
+    OpenApiParameter("view", str, enum=sorted(selectors.SAVED_VIEWS)),
+]
+
+
+class TicketListCreate(TicketAPIView):
+    @extend_schema(
+        parameters=LIST_PARAMETERS,
+        responses=inline_serializer(
+            "TicketPage",
+            {
+                "next": serializers.CharField(allow_null=True),
+                "results": TicketListSerializer(many=True),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        ordering_name = request.query_params.get("ordering", selectors.LIST_ORDERING.name)
+        ordering = selectors.ORDERINGS.get(ordering_name)
+        if ordering is None:
+            raise ValidationError({"ordering": f"One of {', '.join(sorted(selectors.ORDERINGS))}."})
+        filters, errors = filters_from_params(request.query_params)
+        if errors:
+            raise ValidationError(errors)
+        try:
+            page = selectors.ticket_list(
+                tenant=request.tenant,
+                membership=request.membership,
+                filters=filters,
+                ordering=ordering,
+                cursor=request.query_params.get("cursor") or None,
+                size=_page_size(request),
+            )
+        except InvalidCursor as error:
+            raise ValidationError({"cursor": str(error)}) from error
+        next_url = None
+        if page.next_cursor:
+            params = request.query_params.copy()
+            params["cursor"] = page.next_cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        results = TicketListSerializer(page.rows, many=True).data
+        return Response({"next": next_url, "results": results})
+
+    @extend_schema(request=TicketCreateSerializer, responses={201: TicketDetailSerializer})
+    def post(self, request: Request) -> Response:
+        membership = request.membership
+        if not (membership.can(Perm.TICKET_CREATE) or membership.can(Perm.TICKET_LOG_ON_BEHALF)):
+            raise NotFound()
+        serializer = TicketCreateSerializer(
+            data=request.data, context={"tenant": request.tenant, "membership": membership}
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        on_behalf = membership.is_staff_member
+        if on_behalf and "requester" not in data:
+            raise ValidationError({"requester": "Name the client this ticket is for."})
+        ticket = services.ticket_create(
+            tenant=request.tenant,
+            requester=data["requester"] if on_behalf else membership,
+            created_by=membership if on_behalf else None,
+            subject=data["subject"],
+            description=data["description"],
+            priority=data["priority"],
+            category=data.get("category"),
+            channel=data.get("channel", Channel.API) if on_behalf else Channel.API,
+        )
+        return self.detail(self.ticket(ticket.reference), code=status.HTTP_201_CREATED)
+
+
+class TicketDetail(TicketAPIView):
+    @extend_schema(responses=TicketDetailSerializer)
+    def get(self, request: Request, reference: str) -> Response:
+        return self.detail(self.ticket(reference))
+
+
+class TicketMessages(TicketAPIView):
+    @extend_schema(responses=MessageSerializer(many=True))
+    def get(self, request: Request, reference: str) -> Response:
+        ticket = self.ticket(reference)
+        messages = selectors.messages_visible(ticket=ticket, membership=request.membership)
+        context = {"reference": ticket.reference}
+        return Response(MessageSerializer(messages, many=True, context=context).data)
+
+    @extend_schema(request=MessageCreateSerializer, responses={201: MessageSerializer})
+    def post(self, request: Request, reference: str) -> Response:
+        ticket = self.ticket(reference)
+        serializer = MessageCreateSerializer(
+            data=request.data, context={"membership": request.membership}
+        )
+        serializer.is_valid(raise_exception=True)
+        message = services.ticket_reply(
+            tenant=request.tenant,
+            ticket=ticket,
+            author=request.membership,
+            body=serializer.validated_data["body"],
+            internal=serializer.validated_data["internal"],
+            channel=Channel.API,
+        )
+        data = MessageSerializer(message, context={"reference": ticket.reference}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class TicketStatus(TicketAPIView):
+    @extend_schema(request=StatusSerializer, responses=TicketDetailSerializer)
+    def post(self, request: Request, reference: str) -> Response:
+        ticket = self.ticket(reference)
+        serializer = StatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.ticket_set_status(
+            tenant=request.tenant,
+            ticket=ticket,
+            status=serializer.validated_data["status"],
+            actor=request.membership,
+        )
+        return self.detail(self.ticket(reference))
+
+
+class TicketAssign(TicketAPIView):
+    permission_classes = [HasTenantPerm.for_(Perm.TICKET_WORK)]
+
+    @extend_schema(request=AssignSerializer, responses=TicketDetailSerializer)
+    def post(self, request: Request, reference: str) -> Response:
+        ticket = self.ticket(reference)
+        serializer = AssignSerializer(data=request.data, context={"tenant": request.tenant})
+        serializer.is_valid(raise_exception=True)
+        services.ticket_assign(
+            tenant=request.tenant,
+            ticket=ticket,
+            assignee=serializer.validated_data["assignee"],
+            actor=request.membership,
+        )
+        return self.detail(self.ticket(reference))
+
+
+class TicketClocks(TicketAPIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, reference: str) -> Response:
+        from sla.serializers import SlaClockSerializer
+
+        ticket = self.ticket(reference)
+        clocks = selectors.ticket_clocks(tenant=request.tenant, ticket=ticket)
+        return Response(
+            {"reference": ticket.reference, "clocks": SlaClockSerializer(clocks, many=True).data}
+        )

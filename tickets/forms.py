@@ -1,0 +1,173 @@
+"""Forms for the portal and the queue. Choices are always the request tenant's rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from sla.models import Channel, Priority
+from tenants.models import Membership, Tenant
+from tenants.roles import CLIENT_ROLES, STAFF_ROLES
+
+from . import services
+from .models import CannedResponse, Category, Status
+from .services.assignment import TIERS
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        cleaned = [super(MultipleFileField, self).clean(f, initial) for f in files]
+        errors = services.attachments_validate(cleaned)
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
+def attachments_field() -> MultipleFileField:
+    limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
+    return MultipleFileField(
+        required=False, label="Attachments", help_text=f"Up to {limit_mb:g} MB per file."
+    )
+
+
+class PriorityChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Priority) -> str:
+        return f"{obj.label} — {obj.definition}" if obj.definition else obj.label
+
+
+class CategoryChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return obj.name
+
+
+class TicketForm(forms.Form):
+    subject = forms.CharField(max_length=250)
+    priority = PriorityChoice(
+        queryset=Priority.objects.none(), to_field_name="key", widget=forms.RadioSelect,
+        empty_label=None,
+    )  # fmt: skip
+    category = CategoryChoice(queryset=Category.objects.none(), to_field_name="key", required=False)
+    description = forms.CharField(widget=forms.Textarea, max_length=100_000)
+    attachments = attachments_field()
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].queryset = Priority.objects.for_tenant(tenant).order_by("order")
+        categories = Category.objects.for_tenant(tenant).order_by("order", "name")
+        self.fields["category"].queryset = categories
+        self.categories = categories  # the template shows each category's priority guidance
+
+
+class ClientChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:
+        return f"{obj.user.email} ({obj.customer.name})"
+
+
+class OnBehalfForm(TicketForm):
+    requester = ClientChoice(queryset=Membership.objects.none(), label="Client")
+    channel = forms.ChoiceField(
+        choices=[(c, Channel(c).label) for c in (Channel.PHONE, Channel.CHAT, Channel.EMAIL)]
+    )
+    field_order = ["requester", "channel", "subject", "priority", "category", "description"]
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, tenant=tenant, **kwargs)
+        self.fields["requester"].queryset = (
+            Membership.objects.for_tenant(tenant)
+            .filter(role__in=sorted(CLIENT_ROLES), is_active=True)
+            .select_related("user", "customer")
+            .order_by("customer__name", "user__email")
+        )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea, max_length=100_000, label="Message")
+    attachments = attachments_field()
+
+
+class StaffReplyForm(ReplyForm):
+    internal = forms.BooleanField(required=False)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+
+
+class StaffChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:
+        return str(obj.user)
+
+
+def staff_queryset(tenant: Tenant) -> Any:
+    return (
+        Membership.objects.for_tenant(tenant)
+        .filter(role__in=sorted(STAFF_ROLES), is_active=True)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = StaffChoice(queryset=Membership.objects.none(), required=False, label="Assignee")
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_queryset(tenant)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ModelChoiceField(queryset=Priority.objects.none(), to_field_name="key")
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].queryset = Priority.objects.for_tenant(tenant)
+
+
+class TierForm(forms.Form):
+    tier = forms.TypedChoiceField(choices=[(t, f"Tier {t}") for t in TIERS], coerce=int)
+
+
+class BulkForm(forms.Form):
+    references = forms.CharField(widget=forms.MultipleHiddenInput, required=False)
+    action = forms.ChoiceField(choices=[("assign", "Assign"), ("status", "Set status")])
+    assignee = StaffChoice(queryset=Membership.objects.none(), required=False)
+    status = forms.ChoiceField(choices=Status.choices, required=False)
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_queryset(tenant)
+        self.references = self.data.getlist("references") if self.data else []
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.references:
+            raise forms.ValidationError("Select at least one ticket.")
+        if cleaned.get("action") == "status" and not cleaned.get("status"):
+            self.add_error("status", "Choose a status.")
+        return cleaned
+
+
+class CannedForm(forms.ModelForm):
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        others = CannedResponse.objects.for_tenant(self.instance.tenant).filter(title=title)
+        if others.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("A canned response with this title exists.")
+        return title
+
+    class Meta:
+        model = CannedResponse
+        fields = ["title", "body"]
+        help_texts = {
+            "body": "Placeholders: "
+            + ", ".join(f"{{{{ {p} }}}}" for p in services.PLACEHOLDERS)
+        }

@@ -1,0 +1,177 @@
+"""The client portal: submit, follow, reply, close, reopen and escalate own tickets."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from sla.models import Channel
+from tenants.access import member_required
+from tenants.roles import Perm
+
+from .. import selectors, services
+from ..forms import ReplyForm, TicketForm
+from ..models import Status
+from ..pagination import InvalidCursor
+from ..presenters import promises, reader_zone
+from .common import add_service_errors, render_400
+from .filters import filters_from_params
+
+PAGE_SIZE = 25
+STATUS_TABS = [("open", "Open"), ("resolved,closed", "Resolved and closed"), ("", "All")]
+
+
+@member_required(Perm.PORTAL_USE)
+def portal_list(request: HttpRequest) -> HttpResponse:
+    params = request.GET.copy()
+    params.setdefault("status", "open")
+    filters, errors = filters_from_params(params)
+    try:
+        page = selectors.ticket_list(
+            tenant=request.tenant,
+            membership=request.membership,
+            filters=filters,
+            cursor=request.GET.get("cursor") or None,
+            size=PAGE_SIZE,
+        )
+    except InvalidCursor:
+        return redirect("tickets:portal_list")
+    next_params = params.copy()
+    next_params["cursor"] = page.next_cursor or ""
+    context = {
+        "page": page,
+        "tab": params["status"],
+        "tabs": STATUS_TABS,
+        "q": filters.q,
+        "errors": errors,
+        "next_query": next_params.urlencode(),
+        "zone": reader_zone(request),
+        "organisation": request.membership.can(Perm.TICKET_VIEW_ORGANISATION),
+    }
+    return render(request, "portal/ticket_list.html", context)
+
+
+@member_required(Perm.TICKET_CREATE)
+def portal_new(request: HttpRequest) -> HttpResponse:
+    form = TicketForm(request.POST or None, request.FILES or None, tenant=request.tenant)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                ticket = services.ticket_create(
+                    tenant=request.tenant,
+                    requester=request.membership,
+                    subject=form.cleaned_data["subject"],
+                    description=form.cleaned_data["description"],
+                    priority=form.cleaned_data["priority"],
+                    category=form.cleaned_data["category"],
+                    channel=Channel.PORTAL,
+                    attachments=form.cleaned_data["attachments"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"Ticket {ticket.reference} submitted.")
+                return redirect("tickets:portal_detail", reference=ticket.reference)
+        return render_400(request, "portal/ticket_new.html", {"form": form})
+    return render(request, "portal/ticket_new.html", {"form": form})
+
+
+def _detail(request: HttpRequest, reference: str, reply_form: ReplyForm | None = None) -> dict:
+    tenant, membership = request.tenant, request.membership
+    ticket = selectors.ticket_for_member_or_404(
+        tenant=tenant, membership=membership, reference=reference
+    )
+    zone = reader_zone(request)
+    clocks = selectors.ticket_clocks(tenant=tenant, ticket=ticket)
+    return {
+        "ticket": ticket,
+        "conversation": selectors.messages_visible(ticket=ticket, membership=membership),
+        "attachments": list(
+            selectors.attachments_visible(ticket=ticket, membership=membership)
+        ),
+        "promises": promises(clocks, zone),
+        "zone": zone,
+        "reply_form": reply_form or ReplyForm(),
+        "can_close": ticket.status != Status.CLOSED,
+        "can_reopen": ticket.status == Status.RESOLVED,
+        "can_escalate": ticket.status != Status.CLOSED
+        and membership.can(Perm.ESCALATION_REQUEST),
+        "escalation_requested": selectors.escalation_requested(ticket=ticket),
+    }
+
+
+@member_required(Perm.PORTAL_USE)
+def portal_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return render(request, "portal/ticket_detail.html", _detail(request, reference))
+
+
+@member_required(Perm.PORTAL_USE)
+@require_POST
+def portal_reply(request: HttpRequest, reference: str) -> HttpResponse:
+    context = _detail(request, reference, ReplyForm(request.POST, request.FILES))
+    form, ticket = context["reply_form"], context["ticket"]
+    if form.is_valid():
+        try:
+            services.ticket_reply(
+                tenant=request.tenant,
+                ticket=ticket,
+                author=request.membership,
+                body=form.cleaned_data["body"],
+                attachments=form.cleaned_data["attachments"],
+                channel=Channel.PORTAL,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Reply sent.")
+            return redirect("tickets:portal_detail", reference=ticket.reference)
+    return render_400(request, "portal/ticket_detail.html", context)
+
+
+def _status_change(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    ticket = selectors.ticket_for_member_or_404(
+        tenant=request.tenant, membership=request.membership, reference=reference
+    )
+    service = {"close": services.ticket_close, "reopen": services.ticket_reopen}[action]
+    try:
+        service(tenant=request.tenant, ticket=ticket, actor=request.membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("tickets:portal_detail", reference=ticket.reference)
+    messages.success(request, f"Ticket {'closed' if action == 'close' else 'reopened'}.")
+    return redirect("tickets:portal_detail", reference=ticket.reference)
+
+
+@member_required(Perm.PORTAL_USE)
+@require_POST
+def portal_close(request: HttpRequest, reference: str) -> HttpResponse:
+    return _status_change(request, reference, "close")
+
+
+@member_required(Perm.PORTAL_USE)
+@require_POST
+def portal_reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    return _status_change(request, reference, "reopen")
+
+
+@member_required(Perm.ESCALATION_REQUEST)
+@require_POST
+def portal_escalate(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = selectors.ticket_for_member_or_404(
+        tenant=request.tenant, membership=request.membership, reference=reference
+    )
+    try:
+        services.ticket_request_escalation(
+            tenant=request.tenant,
+            ticket=ticket,
+            actor=request.membership,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Escalation requested: a manager will review this ticket.")
+    return redirect("tickets:portal_detail", reference=ticket.reference)

@@ -1,0 +1,309 @@
+"""The agent workspace: the queue, the ticket work page, logging tickets, canned responses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from sla.models import Plan, Priority
+from tenants.access import member_required
+from tenants.roles import Perm
+
+from .. import selectors, services
+from ..forms import (
+    AssignForm,
+    BulkForm,
+    CannedForm,
+    OnBehalfForm,
+    PriorityForm,
+    StaffReplyForm,
+    StatusForm,
+    TierForm,
+)
+from ..models import CannedResponse, Status
+from ..pagination import InvalidCursor
+from ..presenters import reader_zone
+from ..workflow import allowed_next
+from .common import add_service_errors, render_400
+from .filters import filters_from_params
+
+QUEUE_SIZE = 50
+FILTER_KEYS = ("status", "priority", "plan", "customer", "assignee", "tier", "category",
+               "breached", "q", "view")  # fmt: skip
+
+
+def _queue_choices(request: HttpRequest) -> dict[str, Any]:
+    tenant = request.tenant
+    return {
+        "statuses": Status.choices,
+        "priorities": list(Priority.objects.for_tenant(tenant).order_by("order")),
+        "plans": list(Plan.objects.for_tenant(tenant).order_by("order", "key")),
+        "customers": selectors.customers(tenant=tenant),
+        "staff": selectors.staff_members(tenant=tenant),
+        "categories": selectors.categories(tenant=tenant),
+        "saved_views": selectors.SAVED_VIEWS,
+    }
+
+
+@member_required(Perm.TICKET_WORK)
+def queue(request: HttpRequest) -> HttpResponse:
+    """Open tickets by nearest running deadline; keyset pages, no COUNT."""
+    filters, errors = filters_from_params(request.GET)
+    try:
+        page = selectors.queue_page(
+            tenant=request.tenant,
+            membership=request.membership,
+            filters=filters,
+            cursor=request.GET.get("cursor") or None,
+            size=QUEUE_SIZE,
+        )
+    except InvalidCursor:
+        return redirect("tickets:queue")
+    params = request.GET.copy()
+    params["cursor"] = page.next_cursor or ""
+    context = {
+        "page": page,
+        "current": {k: request.GET.get(k, "") for k in FILTER_KEYS},
+        "errors": errors,
+        "next_query": params.urlencode(),
+        "bulk_form": BulkForm(tenant=request.tenant),
+        **_queue_choices(request),
+    }
+    status = 400 if errors else 200
+    return render(request, "staff/queue.html", context, status=status)
+
+
+@member_required(Perm.TICKET_BULK)
+@require_POST
+def queue_bulk(request: HttpRequest) -> HttpResponse:
+    form = BulkForm(request.POST, tenant=request.tenant)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect(request.POST.get("next") or "tickets:queue")
+    tickets = selectors.tickets_for_bulk(tenant=request.tenant, references=form.references)
+    if form.cleaned_data["action"] == "assign":
+        changed, failed = services.ticket_bulk_assign(
+            tenant=request.tenant,
+            tickets=tickets,
+            assignee=form.cleaned_data["assignee"],
+            actor=request.membership,
+        )
+    else:
+        changed, failed = services.ticket_bulk_set_status(
+            tenant=request.tenant,
+            tickets=tickets,
+            status=form.cleaned_data["status"],
+            actor=request.membership,
+        )
+    messages.success(request, f"{len(changed)} ticket(s) updated.")
+    for reference, why in failed.items():
+        messages.error(request, f"{reference}: {why}")
+    return redirect("tickets:queue")
+
+
+@member_required(Perm.TICKET_LOG_ON_BEHALF)
+def ticket_log(request: HttpRequest) -> HttpResponse:
+    """An agent logs a phone or chat ticket on behalf of a client."""
+    form = OnBehalfForm(request.POST or None, request.FILES or None, tenant=request.tenant)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = services.ticket_create(
+                    tenant=request.tenant,
+                    requester=data["requester"],
+                    created_by=request.membership,
+                    channel=data["channel"],
+                    subject=data["subject"],
+                    description=data["description"],
+                    priority=data["priority"],
+                    category=data["category"],
+                    attachments=data["attachments"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"Ticket {ticket.reference} logged.")
+                return redirect("tickets:work", reference=ticket.reference)
+        return render_400(request, "staff/ticket_log.html", {"form": form})
+    return render(request, "staff/ticket_log.html", {"form": form})
+
+
+def _work_context(request: HttpRequest, reference: str, **forms: Form) -> dict[str, Any]:
+    tenant, membership = request.tenant, request.membership
+    ticket = selectors.ticket_for_member_or_404(
+        tenant=tenant, membership=membership, reference=reference
+    )
+    initial_status = {"status": ticket.status}
+    return {
+        "ticket": ticket,
+        "zone": reader_zone(request),
+        "conversation": selectors.messages_visible(ticket=ticket, membership=membership),
+        "attachments": list(
+            selectors.attachments_visible(ticket=ticket, membership=membership)
+        ),
+        "clocks": selectors.ticket_clocks(tenant=tenant, ticket=ticket),
+        "events": selectors.ticket_events(ticket=ticket),
+        "others": selectors.requester_other_tickets(tenant=tenant, ticket=ticket),
+        "canned": selectors.canned_responses(tenant=tenant),
+        "next_statuses": [(s, Status(s).label) for s in allowed_next(ticket.status)],
+        "reply_form": forms.get("reply_form") or StaffReplyForm(),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(tenant=tenant, initial={"assignee": ticket.assignee_id}),
+        "priority_form": forms.get("priority_form")
+        or PriorityForm(tenant=tenant, initial={"priority": ticket.priority.key}),
+        "tier_form": forms.get("tier_form") or TierForm(initial={"tier": ticket.tier}),
+        "status_form": forms.get("status_form") or StatusForm(initial=initial_status),
+    }
+
+
+@member_required(Perm.TICKET_WORK)
+def work(request: HttpRequest, reference: str) -> HttpResponse:
+    return render(request, "staff/ticket_work.html", _work_context(request, reference))
+
+
+@member_required(Perm.TICKET_WORK)
+@require_POST
+def work_reply(request: HttpRequest, reference: str) -> HttpResponse:
+    form = StaffReplyForm(request.POST, request.FILES)
+    context = _work_context(request, reference, reply_form=form)
+    ticket = context["ticket"]
+    if form.is_valid():
+        internal = request.POST.get("kind") == "note" or form.cleaned_data["internal"]
+        try:
+            services.ticket_reply(
+                tenant=request.tenant,
+                ticket=ticket,
+                author=request.membership,
+                body=form.cleaned_data["body"],
+                internal=internal,
+                attachments=form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Internal note added." if internal else "Reply sent.")
+            return redirect("tickets:work", reference=ticket.reference)
+    return render_400(request, "staff/ticket_work.html", context)
+
+
+def _work_change(
+    request: HttpRequest,
+    reference: str,
+    form_name: str,
+    form: Form,
+    apply: Callable[[Any, dict[str, Any]], None],
+) -> HttpResponse:
+    context = _work_context(request, reference, **{form_name: form})
+    ticket = context["ticket"]
+    if form.is_valid():
+        try:
+            apply(ticket, form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("tickets:work", reference=ticket.reference)
+    return render_400(request, "staff/ticket_work.html", context)
+
+
+@member_required(Perm.TICKET_WORK)
+@require_POST
+def work_assign(request: HttpRequest, reference: str) -> HttpResponse:
+    def apply(ticket: Any, data: dict[str, Any]) -> None:
+        services.ticket_assign(
+            tenant=request.tenant, ticket=ticket, assignee=data["assignee"],
+            actor=request.membership,
+        )  # fmt: skip
+
+    form = AssignForm(request.POST, tenant=request.tenant)
+    return _work_change(request, reference, "assign_form", form, apply)
+
+
+@member_required(Perm.TICKET_WORK)
+@require_POST
+def work_status(request: HttpRequest, reference: str) -> HttpResponse:
+    def apply(ticket: Any, data: dict[str, Any]) -> None:
+        services.ticket_set_status(
+            tenant=request.tenant, ticket=ticket, status=data["status"], actor=request.membership
+        )
+
+    return _work_change(request, reference, "status_form", StatusForm(request.POST), apply)
+
+
+@member_required(Perm.TICKET_WORK)
+@require_POST
+def work_priority(request: HttpRequest, reference: str) -> HttpResponse:
+    def apply(ticket: Any, data: dict[str, Any]) -> None:
+        services.ticket_set_priority(
+            tenant=request.tenant, ticket=ticket, priority=data["priority"],
+            actor=request.membership,
+        )  # fmt: skip
+
+    form = PriorityForm(request.POST, tenant=request.tenant)
+    return _work_change(request, reference, "priority_form", form, apply)
+
+
+@member_required(Perm.TICKET_WORK)
+@require_POST
+def work_tier(request: HttpRequest, reference: str) -> HttpResponse:
+    def apply(ticket: Any, data: dict[str, Any]) -> None:
+        services.ticket_set_tier(
+            tenant=request.tenant, ticket=ticket, tier=data["tier"], actor=request.membership
+        )
+
+    return _work_change(request, reference, "tier_form", TierForm(request.POST), apply)
+
+
+@member_required(Perm.TICKET_WORK)
+def canned_fill(request: HttpRequest, reference: str, canned_id: int) -> HttpResponse:
+    """The canned response with its placeholders filled, as plain text (htmx puts it in the
+    reply box)."""
+    ticket = selectors.ticket_for_member_or_404(
+        tenant=request.tenant, membership=request.membership, reference=reference
+    )
+    canned = selectors.canned_or_404(tenant=request.tenant, canned_id=canned_id)
+    text = services.canned_render(
+        tenant=request.tenant, canned=canned, ticket=ticket, agent=request.membership
+    )
+    return render(request, "staff/_reply_box.html", {"text": text})
+
+
+@member_required(Perm.SETTINGS_MANAGE)
+def canned_list(request: HttpRequest) -> HttpResponse:
+    form = CannedForm(request.POST or None, instance=CannedResponse(tenant=request.tenant))
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Canned response saved.")
+            return redirect("tickets:canned_list")
+        status = 400
+    else:
+        status = 200
+    context = {"form": form, "canned": selectors.canned_responses(tenant=request.tenant)}
+    return render(request, "staff/canned_list.html", context, status=status)
+
+
+@member_required(Perm.SETTINGS_MANAGE)
+def canned_edit(request: HttpRequest, canned_id: int) -> HttpResponse:
+    canned = selectors.canned_or_404(tenant=request.tenant, canned_id=canned_id)
+    form = CannedForm(request.POST or None, instance=canned)
+    if request.method == "POST":
+        if "delete" in request.POST:
+            canned.delete()
+            messages.success(request, "Canned response deleted.")
+            return redirect("tickets:canned_list")
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Canned response saved.")
+            return redirect("tickets:canned_list")
+        return render_400(request, "staff/canned_edit.html", {"form": form, "canned": canned})
+    return render(request, "staff/canned_edit.html", {"form": form, "canned": canned})
