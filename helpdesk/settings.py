@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "tenants.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    # SLA: re-queue calendar/policy recomputes whose on-commit enqueue was lost.
+    "sla-recompute-pending": {
+        "task": "sla.tasks.recompute_pending_jobs_cross_tenant",
+        "schedule": 60.0,
+    },
 }
 
 CACHES = {

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("sla/plans/", api.PlanList.as_view(), name="sla-plans"),
+    path("sla/calendars/", api.CalendarList.as_view(), name="sla-calendars"),
+    path("sla/priorities/", api.PriorityList.as_view(), name="sla-priorities"),
+]

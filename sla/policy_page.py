@@ -1,0 +1,122 @@
+"""What the public policy page shows, read from the same rows that drive the clocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .calendar_cache import public_holidays
+from .calendars import DAY_NAMES, validate_weekly
+from .durations import format_duration
+from .models import Calendar, Channel, MaintenanceWindow, Metric, Plan, SupportPolicy
+from .selectors import plans_with_targets, policy_scheduled, policy_sections, priorities
+
+if TYPE_CHECKING:
+    from tenants.models import Tenant
+
+HOLIDAY_HORIZON = timedelta(days=365)
+
+
+@dataclass
+class PlanRow:
+    plan: Plan
+    policy: SupportPolicy | None
+    scheduled: SupportPolicy | None
+    # priority id -> metric -> "4h (business hours)"
+    cells: dict[int, dict[str, str]] = field(default_factory=dict)
+    channels: list[str] = field(default_factory=list)
+    # [(priority, [cell text per shown metric])], filled once the shown metrics are known
+    table: list[tuple[Any, list[str]]] = field(default_factory=list)
+
+
+def text_blocks(body: str) -> list[tuple[str, Any]]:
+    """Plain text → paragraphs and bullet lists ('- ' lines), for the template."""
+    blocks: list[tuple[str, Any]] = []
+    for chunk in body.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in chunk.split("\n") if line.strip()]
+        items = [line[2:] for line in lines if line.startswith("- ")]
+        if lines and len(items) == len(lines):
+            blocks.append(("ul", items))
+        elif lines:
+            blocks.append(("p", " ".join(lines)))
+    return blocks
+
+
+def describe_hours(calendar: Calendar) -> str:
+    if calendar.always_open:
+        return "24 hours a day, 7 days a week, including holidays"
+    weekly = validate_weekly(calendar.weekly, allow_empty=True)
+    groups: list[tuple[list[int], str]] = []
+    for day in range(7):
+        hours = ", ".join(str(iv) for iv in weekly[day])
+        if not hours:
+            continue
+        if groups and groups[-1][1] == hours and groups[-1][0][-1] == day - 1:
+            groups[-1][0].append(day)
+        else:
+            groups.append(([day], hours))
+    parts = []
+    for days, hours in groups:
+        first, last = DAY_NAMES[days[0]], DAY_NAMES[days[-1]]
+        span = first if len(days) == 1 else f"{first}–{last}"
+        parts.append(f"{span} {hours}")
+    return "; ".join(parts) or "closed"
+
+
+def upcoming_holidays(calendar: Calendar, today: date) -> list[tuple[date, str]]:
+    if calendar.always_open:
+        return []
+    end = today + HOLIDAY_HORIZON
+    found = {
+        day: name
+        for day, name in public_holidays(calendar.holiday_country, calendar.holiday_subdivision)
+        .items()
+        if today <= day <= end
+    }
+    for closure in calendar.closures.all():
+        if today <= closure.date <= end:
+            found[closure.date] = closure.name or "Closed"
+    return sorted(found.items())
+
+
+def policy_page_context(*, tenant: Tenant, now: datetime) -> dict[str, Any]:
+    pairs = plans_with_targets(tenant=tenant, at=now)
+    channel_labels = dict(Channel.choices)
+    rows: list[PlanRow] = []
+    calendars: dict[int, Calendar] = {}
+    metrics_used: set[str] = set()
+    for plan, policy in pairs:
+        row = PlanRow(plan=plan, policy=policy,
+                      scheduled=policy_scheduled(tenant=tenant, plan=plan, at=now),
+                      channels=[channel_labels.get(c, c) for c in plan.channels])  # fmt: skip
+        for target in policy.targets.all() if policy else []:
+            calendars[target.calendar_id] = target.calendar
+            metrics_used.add(target.metric)
+            where = "24/7" if target.calendar.always_open else "business hours"
+            row.cells.setdefault(target.priority_id, {})[target.metric] = (
+                f"{format_duration(target.duration)} ({where})"
+            )
+        rows.append(row)
+    shown = [(m, label) for m, label in Metric.choices if m in metrics_used]
+    priority_rows = priorities(tenant=tenant)
+    for row in rows:
+        row.table = [
+            (p, [row.cells.get(p.pk, {}).get(m, "—") for m, _ in shown]) for p in priority_rows
+        ]
+    in_use = sorted(calendars.values(), key=lambda c: (c.always_open, c.name))
+    zone = in_use[0].as_business_calendar().timezone if in_use else now.tzinfo
+    today = now.astimezone(zone).date()
+    return {
+        "plans": rows,
+        "priorities": priority_rows,
+        "metrics": shown,
+        "calendars": [
+            {"calendar": c, "hours": describe_hours(c), "holidays": upcoming_holidays(c, today)}
+            for c in in_use
+        ],
+        "sections": [
+            {"section": s, "blocks": text_blocks(s.body)} for s in policy_sections(tenant=tenant)
+        ],
+        "maintenance": list(MaintenanceWindow.objects.for_tenant(tenant)),
+    }

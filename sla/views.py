@@ -1,0 +1,16 @@
+"""The public policy page: no login, generated from the tenant's SLA configuration."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from .policy_page import policy_page_context
+
+
+def policy_page(request: HttpRequest) -> HttpResponse:
+    if getattr(request, "tenant", None) is None:
+        raise Http404("No tenant here.")
+    context = policy_page_context(tenant=request.tenant, now=timezone.now())
+    return render(request, "policy/page.html", context)

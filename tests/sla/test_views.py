@@ -1,0 +1,225 @@
+"""Policy page, settings pages (validation → 400 with field errors) and the SLA API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sla.models import Calendar, ClockStatus, Metric, Plan, Priority, SlaClock, Target
+from sla.seeds import load_seed_policy
+from sla.services import clocks_start
+from tests.conftest import login_as
+from tests.sla.factories import CalendarFactory, make_ticket
+
+
+@pytest.fixture
+def bytez(tenant):
+    load_seed_policy(tenant=tenant, seed="bytez")
+    return tenant
+
+
+def test_the_policy_page_is_public_and_generated_from_configuration(tenant_client, bytez):
+    response = tenant_client.get("/policy/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for text in (
+        "Critical (P1)", "System is down or unusable", "4h (business hours)", "1h (24/7)",
+        "27h (business hours)", "Monday–Friday 09:00-18:00 (America/New_York)",
+        "Thanksgiving", "Weekend maintenance", "at least 72 hours ahead",
+        "Data recovery services", "Limitation of liability", "version 1, in force since",
+        "Support Management team",
+    ):  # fmt: skip
+        assert text in page, text
+
+
+def test_the_policy_page_404s_without_a_tenant(client, db):
+    assert client.get("/policy/").status_code == 404
+
+
+def test_a_target_change_shows_on_the_page_and_in_a_new_tickets_clock(
+    tenant_client, tenant_admin, bytez, django_capture_on_commit_callbacks
+):
+    target = Target.objects.get(
+        tenant=bytez, policy__plan__key="standard", priority__key="critical"
+    )
+    login_as(tenant_client, tenant_admin)
+    data = {"priority": target.priority_id, "metric": Metric.FIRST_RESPONSE,
+            "calendar": target.calendar_id, "duration_hours": 2,
+            "duration_minutes": 30}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = tenant_client.post(f"/settings/sla/targets/{target.pk}/", data)
+    assert response.status_code == 302
+    assert "2h 30m (business hours)" in tenant_client.get("/policy/").content.decode()
+
+    plan = Plan.objects.get(tenant=bytez, key="standard")
+    created = datetime(2026, 3, 2, 14, tzinfo=UTC)  # Monday 09:00 New York
+    ticket = make_ticket(tenant=bytez, priority=target.priority, plan=plan, created_at=created)
+    clocks_start(tenant=bytez, ticket=ticket, plan=plan, priority=target.priority, at=created)
+    assert SlaClock.objects.get(ticket=ticket).due_at == created + timedelta(hours=2, minutes=30)
+
+
+BAD_CALENDARS = [
+    ({"monday": "09:00-12:00, 11:00-13:00"}, "monday", "overlap"),
+    ({"tuesday": "09:00-25:00"}, "tuesday", "hour must be between"),
+    ({"time_zone": "Mars/Olympus"}, "time_zone", "Unknown time zone"),
+    ({"monday": ""}, "monday", "no open time"),
+    ({"wednesday": "18:00-09:00"}, "wednesday", "end must be after"),
+    ({"holiday_country": "XX"}, "holiday_country", "not a country"),
+    ({"holiday_subdivision": "ZZ"}, "holiday_subdivision", "not a subdivision"),
+    ({"closures": "2026-13-01 Oops"}, "closures", "not a YYYY-MM-DD"),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), BAD_CALENDARS)
+def test_bad_calendar_input_gives_field_errors(tenant_client, tenant_admin, change, field, message):
+    login_as(tenant_client, tenant_admin)
+    data = {"name": "Office", "time_zone": "Europe/Paris", "monday": "09:00-17:00",
+            "holiday_country": "US", **change}  # fmt: skip
+    response = tenant_client.post("/settings/sla/calendars/new/", data)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert field in errors and message in " ".join(errors[field]), errors
+
+
+def test_a_calendar_saves_and_bumps_its_revision(tenant_client, tenant_admin):
+    login_as(tenant_client, tenant_admin)
+    data = {"name": "Office", "time_zone": "Europe/Paris", "monday": "13:00-17:00, 09:00-12:00",
+            "closures": "2026-12-24 Christmas Eve"}  # fmt: skip
+    assert tenant_client.post("/settings/sla/calendars/new/", data).status_code == 302
+    calendar = Calendar.objects.get(tenant=tenant_admin.tenant, name="Office")
+    assert calendar.weekly == {"0": ["09:00-12:00", "13:00-17:00"]}
+    assert [c.name for c in calendar.closures.all()] == ["Christmas Eve"]
+    response = tenant_client.post(f"/settings/sla/calendars/{calendar.pk}/", data)
+    assert response.status_code == 302
+    calendar.refresh_from_db()
+    assert calendar.revision == 2
+
+
+@pytest.mark.parametrize(("hours", "minutes"), [(0, 0), (-1, 0), ("", "")])
+def test_zero_or_negative_target_durations_are_field_errors(
+    tenant_client, tenant_admin, bytez, hours, minutes
+):
+    target = Target.objects.filter(tenant=bytez).first()
+    login_as(tenant_client, tenant_admin)
+    data = {
+        "priority": target.priority_id,
+        "metric": Metric.RESOLUTION,
+        "calendar": target.calendar_id,
+        "duration_hours": hours,
+        "duration_minutes": minutes,
+    }
+    response = tenant_client.post(f"/settings/sla/policies/{target.policy_id}/targets/new/", data)
+    assert response.status_code == 400
+    assert "duration_hours" in response.context["form"].errors
+
+
+def test_a_duplicate_target_is_a_field_error(tenant_client, tenant_admin, bytez):
+    target = Target.objects.filter(tenant=bytez).first()
+    login_as(tenant_client, tenant_admin)
+    data = {"priority": target.priority_id, "metric": target.metric,
+            "calendar": target.calendar_id, "duration_hours": 3}  # fmt: skip
+    response = tenant_client.post(f"/settings/sla/policies/{target.policy_id}/targets/new/", data)
+    assert response.status_code == 400
+    assert "metric" in response.context["form"].errors
+
+
+def test_scheduling_a_version_copies_targets_and_a_past_date_is_refused(
+    tenant_client, tenant_admin, bytez
+):
+    plan = Plan.objects.get(tenant=bytez, key="premium")
+    login_as(tenant_client, tenant_admin)
+    url = f"/settings/sla/plans/{plan.pk}/policies/new/"
+    past = {"effective_from": "2020-01-01 00:00", "warning_thresholds": "50, 75"}
+    assert tenant_client.post(url, past).status_code == 400
+    future = {"effective_from": "2099-01-01 00:00", "warning_thresholds": "50, 75, 90",
+              "summary": "Faster P2"}  # fmt: skip
+    assert tenant_client.post(url, future).status_code == 302
+    v2 = plan.policies.get(version=2)
+    assert v2.targets.count() == 4 and v2.warning_thresholds == [50, 75, 90]
+    page = tenant_client.get("/policy/").content.decode()
+    assert "version 2 takes effect on 1 Jan 2099" in page
+
+
+def test_bad_thresholds_and_duplicate_keys_are_field_errors(tenant_client, tenant_admin, bytez):
+    login_as(tenant_client, tenant_admin)
+    policy = Plan.objects.get(tenant=bytez, key="premium").policies.get()
+    response = tenant_client.post(f"/settings/sla/policies/{policy.pk}/",
+                                  {"warning_thresholds": "50, 120"})  # fmt: skip
+    assert response.status_code == 400
+    assert "warning_thresholds" in response.context["form"].errors
+    response = tenant_client.post("/settings/sla/priorities/new/",
+                                  {"key": "critical", "label": "Again", "order": 9})  # fmt: skip
+    assert response.status_code == 400 and "key" in response.context["form"].errors
+
+
+def test_settings_need_the_settings_permission(tenant_client, agent, tenant_admin):
+    login_as(tenant_client, agent)
+    assert tenant_client.get("/settings/sla/").status_code == 404
+    login_as(tenant_client, tenant_admin)
+    assert tenant_client.get("/settings/sla/").status_code == 200
+
+
+def test_another_tenants_calendar_is_a_404(tenant_client, tenant_admin, other_tenant):
+    theirs = CalendarFactory(tenant=other_tenant)
+    login_as(tenant_client, tenant_admin)
+    assert tenant_client.get(f"/settings/sla/calendars/{theirs.pk}/").status_code == 404
+
+
+def test_the_api_lists_plans_calendars_and_priorities(tenant_client, agent, bytez):
+    login_as(tenant_client, agent)
+    plans = tenant_client.get("/api/sla/plans/").json()
+    premium = next(p for p in plans if p["key"] == "premium")
+    assert premium["policy"]["version"] == 1
+    critical = next(t for t in premium["policy"]["targets"] if t["priority"] == "critical")
+    assert (critical["duration"], critical["calendar"]) == ("01:00:00", "24/7")
+    calendars = tenant_client.get("/api/sla/calendars/?at=2026-11-26T12:00:00Z").json()
+    office = next(c for c in calendars if c["name"] == "US business hours")
+    assert office["next_open"] == "2026-11-27T14:00:00+00:00"  # after Thanksgiving
+    assert tenant_client.get("/api/sla/calendars/?at=tomorrow").status_code == 400
+    keys = [p["key"] for p in tenant_client.get("/api/sla/priorities/").json()]
+    assert keys == ["critical", "high", "medium", "low"]
+
+
+def test_the_api_refuses_anonymous_and_shows_only_this_tenant(client, outsider, bytez):
+    login_as(client, outsider)
+    assert client.get("/api/sla/plans/").json() == []
+
+
+def test_the_sla_endpoints_have_a_valid_schema(db):
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.validation import validate_schema
+
+    from sla import api_urls
+
+    schema = SchemaGenerator(patterns=api_urls.urlpatterns).get_schema(request=None, public=True)
+    validate_schema(schema)
+    assert "/sla/calendars/" in schema["paths"]
+
+
+def test_recompute_after_a_calendar_change_moves_running_clocks_with_a_ledger_entry(
+    tenant_client, tenant_admin, bytez, django_capture_on_commit_callbacks
+):
+    plan = Plan.objects.get(tenant=bytez, key="standard")
+    priority = Priority.objects.get(tenant=bytez, key="critical")
+    created = datetime(2026, 3, 2, 14, tzinfo=UTC)  # Monday 09:00 New York
+    ticket = make_ticket(tenant=bytez, priority=priority, plan=plan, created_at=created)
+    clocks_start(tenant=bytez, ticket=ticket, plan=plan, priority=priority, at=created)
+    calendar = Calendar.objects.get(tenant=bytez, name="US business hours")
+    login_as(tenant_client, tenant_admin)
+    data = {"name": calendar.name, "time_zone": "America/New_York", "holiday_country": "US",
+            **{d: "10:00-18:00" for d in ("monday", "tuesday", "wednesday", "thursday",
+                                          "friday")}}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = tenant_client.post(f"/settings/sla/calendars/{calendar.pk}/", data)
+    assert response.status_code == 302 and "/settings/sla/jobs/" in response["Location"]
+    clock = SlaClock.objects.get(ticket=ticket)
+    assert clock.status == ClockStatus.RUNNING
+    assert clock.due_at == created + timedelta(hours=5)  # 10:00 + 4h = 14:00 New York
+    last = clock.segments.order_by("-id").first()
+    assert last.note == "Recomputed: calendar 'US business hours' changed (rev 2)"
+    assert (last.due_at_before, last.due_at_after) == (created + timedelta(hours=4), clock.due_at)
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == clock.due_at
+    progress = tenant_client.get(response["Location"])
+    assert "Done: 1 of 1 clocks" in progress.content.decode()
