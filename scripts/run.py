@@ -21,7 +21,7 @@ def main() -> None:
     env["DATABASE_URL"] = ensure_postgres(prefer_embedded=True)
     if "CELERY_BROKER_URL" not in env:
         broker = RUN_DIR / "broker"
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (broker / sub).mkdir(parents=True, exist_ok=True)
         env["CELERY_BROKER_URL"] = "filesystem://"
         env["CELERY_FILESYSTEM_BROKER_DIR"] = str(broker)
