@@ -2,19 +2,21 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 
 from tenants.views import landing
+from tickets.views import portal, staff
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The tenant host's front door: clients to their tickets, staff to the queue."""
+    """The tenant host's front door: clients see their tickets, staff the queue (served here
+    directly rather than redirected, so `/` is a page of its own)."""
     if getattr(request, "tenant", None) is None:
         return landing(request)
     membership = request.membership
     if membership is None:
         return redirect_to_login(request.get_full_path())
-    return redirect("tickets:portal_list" if membership.is_client else "tickets:queue")
+    view = portal.portal_list if membership.is_client else staff.queue
+    return view(request)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

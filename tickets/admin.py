@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from helpdesk.admin import TenantScopedAdmin
 
@@ -22,15 +25,18 @@ class TicketAdmin(TenantScopedAdmin):
     list_display = ["reference", "subject", "status", "priority", "customer", "next_due_at"]
     list_filter = ["status"]
     search_fields = ["reference", "subject"]
+    actions = None
 
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
-        return False
+    # With no object (a key of another tenant or a missing one) the base class answers 404;
+    # an object of this tenant is shown read-only.
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and self._may(request)
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
-        return False
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and self._may(request)
 
 
 @admin.register(Message)

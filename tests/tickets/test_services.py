@@ -31,9 +31,13 @@ def test_it_numbers_tickets_per_tenant_with_the_prefix(client_user, outsider, ot
 def test_it_never_reuses_a_number_after_a_failed_create(client_user):
     make_ticket(client_user)
     with pytest.raises(ValidationError):
-        make_ticket(client_user, subject="x", attachments=[
-            SimpleUploadedFile("evil.exe", b"MZ", content_type="application/x-msdownload")
-        ])
+        make_ticket(
+            client_user,
+            subject="x",
+            attachments=[
+                SimpleUploadedFile("evil.exe", b"MZ", content_type="application/x-msdownload")
+            ],
+        )
     assert make_ticket(client_user).reference == "ACM-1002"  # rolled back: never committed
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tickets.models import CannedResponse
+from tickets import services
+from tickets.models import CannedResponse, TicketEvent
 from tickets.services.attachments import attachments_add
 from tickets.services.common import now_or
 
-from .factories import ticket_in
+from .factories import category, ticket_in
 
 
 def _attachment_id(tenant) -> int:
@@ -27,7 +28,24 @@ def _canned_id(tenant) -> int:
     ).pk
 
 
+def _message_id(tenant) -> int:
+    ticket = ticket_in(tenant)
+    return services.ticket_reply(
+        tenant=tenant, ticket=ticket, author=ticket.requester, body="hello"
+    ).pk
+
+
+def _event_id(tenant) -> int:
+    return TicketEvent.objects.filter(ticket=ticket_in(tenant)).first().pk
+
+
 URL_OBJECTS = {
+    "admin:tickets.ticket": lambda tenant: ticket_in(tenant).pk,
+    "admin:tickets.message": _message_id,
+    "admin:tickets.attachment": _attachment_id,
+    "admin:tickets.ticketevent": _event_id,
+    "admin:tickets.category": lambda tenant: category(tenant).pk,
+    "admin:tickets.cannedresponse": _canned_id,
     "reference": lambda tenant: ticket_in(tenant).reference,
     "attachment_id": _attachment_id,
     "canned_id": _canned_id,
