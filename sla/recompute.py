@@ -14,8 +14,8 @@
    repeats the status and `consumed_as_of` that were read: a clock that an event (pause, reply)
    changed meanwhile is left to that event, which already used the new configuration — the
    race loses nothing and overwrites nothing.
-5. For the rows actually changed: close their open ledger segment and COPY in a new segment
-   with `due_at_before` / `due_at_after` and the job's reason.
+5. For the rows actually changed: COPY in a ledger row (a point event) with `due_at_before` /
+   `due_at_after` and the job's reason.
 6. Re-sync the chunk's tickets' deadline columns (one UPDATE), bump `done`.
 """
 
@@ -153,17 +153,16 @@ def _update_clocks(
 
 
 def _write_ledger(job: RecomputeJob, changes: list[tuple], now: datetime) -> None:
+    """COPY one ledger row per moved clock: a point event (started = ended = now) carrying
+    due_at_before/after and the reason. The clock's open running segment stays open — the
+    clock never stopped running — so no UPDATE of old segments is needed."""
     segments = ClockSegment._meta.db_table
-    ids = [c[0] for c in changes]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {segments} SET ended_at = %s "  # noqa: S608
-            "WHERE clock_id = ANY(%s) AND tenant_id = %s AND ended_at IS NULL",
-            [now, ids, job.tenant_id],
-        )
-        columns = (
-            "tenant_id, clock_id, kind, started_at, due_at_before, due_at_after, note, created_at"
-        )
-        with cursor.cursor.copy(f"COPY {segments} ({columns}) FROM STDIN") as copy:
-            for pk, _ticket_id, kind, before, after in changes:
-                copy.write_row((job.tenant_id, pk, kind, now, before, after, job.reason, now))
+    columns = (
+        "tenant_id, clock_id, kind, started_at, ended_at, due_at_before, due_at_after, note, "
+        "created_at"
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(
+        f"COPY {segments} ({columns}) FROM STDIN"
+    ) as copy:
+        for pk, _ticket_id, kind, before, after in changes:
+            copy.write_row((job.tenant_id, pk, kind, now, now, before, after, job.reason, now))
