@@ -9,6 +9,7 @@ from django.db import transaction
 from sla.seeds import load_seed_policy
 from tenants.models import Customer, Membership, Tenant, User
 from tenants.roles import Role
+from tickets.seeds import load_ticket_demo
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo credential, refused when DEBUG is off
 
@@ -92,6 +93,7 @@ def load_demo_tenant(spec: DemoTenant) -> Tenant:
             customer.primary_contact = client_admin
             customer.secondary_contact = client
             customer.save(update_fields=["primary_contact", "secondary_contact"])
+    load_ticket_demo(tenant=tenant)
     return tenant
 
 
