@@ -44,7 +44,15 @@ or week, and holidays cost nothing at query time (they are simply absent from th
 precomputed stretches). Blocks are cached per calendar, zone offsets per zone.
 
 Assumption: a zone never changes its UTC offset twice within 3 hours in a way that brings
-it back to the same offset (true of the whole tz database).
+it back to the same offset (checked against every zone's explicit transitions in the tz
+database: no two transitions are even 6 hours apart). The interval semantics follow from
+splitting real time at the zone's transitions: on each constant-offset segment the instants
+whose wall time is in ``[a, b)`` form one real interval, so an interval starting inside a
+gap starts when the wall clock first reads >= ``a``, and one whose bounds fall inside a
+fold yields the two real pieces the wall clock actually shows.
+
+Supported range: instants from January of year 1 (+3 days) to late December 9999; outside
+it the methods raise ``OverflowError``.
 """
 
 from __future__ import annotations
