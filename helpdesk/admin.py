@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 
 from tenants.roles import Perm
@@ -62,6 +64,29 @@ class TenantScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = (
                 manager.cross_tenant() if tenant is None else manager.for_tenant(tenant)
             )
+
+    def _require_in_tenant(self, request: HttpRequest, object_id: str | None) -> None:
+        """Another tenant's row is a 404 before any permission check can answer 403."""
+        if object_id is None:
+            return
+        try:
+            found = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            found = False
+        if not found:
+            raise Http404("Not found.")
+
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
+        self._require_in_tenant(request, object_id)
+        return super().change_view(request, object_id, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
+        self._require_in_tenant(request, object_id)
+        return super().delete_view(request, object_id, *args, **kwargs)
+
+    def history_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
+        self._require_in_tenant(request, object_id)
+        return super().history_view(request, object_id, *args, **kwargs)
 
     def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str):
         # Another tenant's row is a 404, exactly like a missing one (no "doesn't exist" hint).
