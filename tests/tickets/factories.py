@@ -83,3 +83,10 @@ def ticket_in(tenant: Tenant) -> Ticket:
     customer = CustomerFactory(tenant=tenant)
     requester = client_membership(tenant, customer)
     return make_ticket(requester)
+
+
+def pinned_ticket(requester: Membership, agent: Membership) -> Ticket:
+    """A ticket with every listed relation set (category, assignee): for query-count pins."""
+    ticket = make_ticket(requester, category=category(requester.tenant))
+    services.ticket_assign(tenant=requester.tenant, ticket=ticket, assignee=agent, actor=agent)
+    return ticket

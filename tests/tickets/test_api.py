@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 from tests.conftest import host, login_as
 from tickets.models import Message, Status, Ticket
 
-from .factories import category, make_ticket, sla_config
+from .factories import category, make_ticket, pinned_ticket, sla_config
 
 T0 = datetime(2026, 5, 26, 9, 0, tzinfo=UTC)
 
@@ -239,10 +239,11 @@ def test_the_list_costs_the_same_queries_whatever_the_page_size(
     client, client_user, agent, configured, django_assert_num_queries, size
 ):
     for _ in range(12):
-        make_ticket(client_user)
+        pinned_ticket(client_user, agent)
     login_as(client, agent)
-    # tenant, session, user, membership; rows with a deadline, rows without
-    with django_assert_num_queries(6):
+    # tenant, session, user, membership; rows with a deadline, rows without; category,
+    # requester (with user), assignee (with user)
+    with django_assert_num_queries(9):
         response = client.get(f"/api/tickets/?ordering=first_response_due_at&page_size={size}")
     assert len(response.json()["results"]) == size
 
