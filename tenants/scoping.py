@@ -125,6 +125,18 @@ class TenantQuerySet(models.QuerySet):
         self._check_scope()
         return super().delete()
 
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
+        """Rows already in hand name their tenant: scope the UPDATE to it (one tenant only)."""
+        objs = list(objs)
+        tenant_ids = {obj.tenant_id for obj in objs}
+        if len(tenant_ids) > 1 and not self._cross_tenant:
+            raise UnscopedQueryError(
+                f"bulk_update of {self.model.__name__} rows of several tenants: "
+                "use .cross_tenant() in a job that says so."
+            )
+        queryset = self.filter(tenant_id=tenant_ids.pop()) if tenant_ids else self
+        return super(TenantQuerySet, queryset).bulk_update(objs, fields, batch_size=batch_size)
+
     def iterator(self, chunk_size: int | None = None) -> Iterator[Any]:
         self._check_scope()
         return super().iterator(chunk_size=chunk_size)

@@ -82,3 +82,17 @@ def test_the_database_refuses_a_client_without_a_customer(tenant):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.objects.create(tenant=tenant, user=UserFactory(), role="client")
+
+
+def test_bulk_update_of_rows_in_hand_is_scoped_to_their_tenant(tenant, customer):
+    customer.name = "Renamed"
+    with request_scope():
+        Customer.objects.bulk_update([customer], ["name"])
+    customer.refresh_from_db()
+    assert customer.name == "Renamed"
+
+
+def test_bulk_update_refuses_rows_of_several_tenants(tenant, other_tenant, customer):
+    elsewhere = CustomerFactory(tenant=other_tenant)
+    with request_scope(), pytest.raises(UnscopedQueryError):
+        Customer.objects.bulk_update([customer, elsewhere], ["name"])
