@@ -18,7 +18,7 @@ def test_a_client_signs_in_on_bytez_and_sees_the_portal_home(demo, page, tenant_
     body = page.inner_text("body")
     assert "Standard Customer Inc." in body
     assert "client@standard.bytez.example" in body
-    assert page.title().startswith("BytezTech")
+    assert "BytezTech" in page.title()
 
 
 def test_a_bytez_user_cannot_sign_in_on_bitcraft(demo, page, tenant_url):
