@@ -31,15 +31,32 @@ class PlanRow:
 
 
 def text_blocks(body: str) -> list[tuple[str, Any]]:
-    """Plain text → paragraphs and bullet lists ('- ' lines), for the template."""
+    """Plain text → paragraphs and bullet lists ('- ' lines), for the template.
+
+    Blank lines separate paragraphs; a run of '- ' lines is one list, even right after an
+    introducing sentence ("Our services include:").
+    """
     blocks: list[tuple[str, Any]] = []
     for chunk in body.replace("\r\n", "\n").split("\n\n"):
-        lines = [line.strip() for line in chunk.split("\n") if line.strip()]
-        items = [line[2:] for line in lines if line.startswith("- ")]
-        if lines and len(items) == len(lines):
+        paragraph: list[str] = []
+        items: list[str] = []
+        for line in (line.strip() for line in chunk.split("\n")):
+            if not line:
+                continue
+            if line.startswith("- "):
+                if paragraph:
+                    blocks.append(("p", " ".join(paragraph)))
+                    paragraph = []
+                items.append(line[2:])
+            else:
+                if items:
+                    blocks.append(("ul", items))
+                    items = []
+                paragraph.append(line)
+        if paragraph:
+            blocks.append(("p", " ".join(paragraph)))
+        if items:
             blocks.append(("ul", items))
-        elif lines:
-            blocks.append(("p", " ".join(lines)))
     return blocks
 
 
