@@ -56,9 +56,17 @@ class Category(TenantOwned):
 
 
 class Ticket(TenantOwned):
-    customer = models.ForeignKey("tenants.Customer", on_delete=models.PROTECT, related_name="+")
+    # customer, requester and policy lookups always come with the tenant: the composite
+    # indexes below serve them (and the same-tenant FK checks); a single-column index would
+    # only slow the deadline updates that rewrite ticket rows in bulk.
+    customer = models.ForeignKey(
+        "tenants.Customer", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     requester = models.ForeignKey(
-        "tenants.Membership", on_delete=models.PROTECT, related_name="requested_tickets"
+        "tenants.Membership",
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+        db_index=False,
     )
     number = models.PositiveBigIntegerField()
     # Unique per tenant: two tenants may share a prefix; the host names the tenant.
@@ -83,7 +91,12 @@ class Ticket(TenantOwned):
     watchers = models.ManyToManyField("tenants.Membership", blank=True, related_name="watching")
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
     policy = models.ForeignKey(
-        "sla.SupportPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "sla.SupportPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # Denormalised from the clocks, so the queue orders and filters with one index.
     first_response_due_at = models.DateTimeField(null=True, blank=True)
