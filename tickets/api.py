@@ -69,6 +69,7 @@ LIST_PARAMETERS = [
 
 class TicketListCreate(TicketAPIView):
     @extend_schema(
+        operation_id="tickets_list",
         parameters=LIST_PARAMETERS,
         responses=inline_serializer(
             "TicketPage",
