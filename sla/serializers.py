@@ -4,9 +4,54 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import (
+    ResolvedComponent,
+    build_array_type,
+    build_choice_description_list,
+)
 from rest_framework import serializers
 
-from .models import Calendar, ClockSegment, Plan, Priority, SlaClock, SupportPolicy, Target
+from .models import (
+    Calendar,
+    Channel,
+    ClockSegment,
+    Plan,
+    Priority,
+    SlaClock,
+    SupportPolicy,
+    Target,
+)
+
+CHANNEL_ENUM = "ChannelEnum"
+
+
+class ChannelListField(serializers.ListField):
+    """A plan's channels: documented as an array of the one `ChannelEnum` the tickets API uses
+    for a ticket's channel, instead of a second name (`ChannelsEnum`) for the same choices."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.ChoiceField(choices=Channel.choices), **kwargs)
+
+
+class ChannelListFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = ChannelListField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        # Same name, type and object as the component the enum post-processing hook makes
+        # for `channel` fields, so whichever registers first wins and the other is a no-op.
+        component = ResolvedComponent(
+            name=CHANNEL_ENUM,
+            type=ResolvedComponent.SCHEMA,
+            object=CHANNEL_ENUM,
+            schema={
+                "enum": list(Channel.values),
+                "type": "string",
+                "description": build_choice_description_list(Channel.choices),
+            },
+        )
+        auto_schema.registry.register_on_missing(component)
+        return build_array_type(component.ref)
 
 
 class ClockSegmentSerializer(serializers.ModelSerializer):
@@ -64,6 +109,7 @@ class PolicyInForceSerializer(serializers.ModelSerializer):
 
 
 class PlanSerializer(serializers.ModelSerializer):
+    channels = ChannelListField(read_only=True)
     policy = serializers.SerializerMethodField()
 
     class Meta:
