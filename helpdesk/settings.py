@@ -205,6 +205,14 @@ CACHES = {
     if env_bool("CACHE_REDIS", False)
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Sessions are read on every request: from the cache, written through to the database. Only
+# with a cache every process shares (Redis), or in the single-process test run: with one local
+# cache per process, a session signed out in one process would live on in the others' caches.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if env_bool("CACHE_REDIS", False) or TESTING
+    else "django.contrib.sessions.backends.db"
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -212,6 +220,11 @@ REST_FRAMEWORK = {
         "tenants.api.TenantTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.api.IsTenantMember"],
+    "DEFAULT_PARSER_CLASSES": [
+        "tenants.parsers.JSONParser",
+        "tenants.parsers.FormParser",
+        "tenants.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
