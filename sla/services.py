@@ -441,9 +441,18 @@ def clocks_on_reopen(*, tenant: Tenant, ticket: Any, at: datetime) -> None:
 def clocks_on_priority_change(
     *, tenant: Tenant, ticket: Any, priority: Priority, at: datetime
 ) -> None:
-    """Retarget open clocks to the new priority's targets under the same policy version.
+    """Move the ticket's clocks to the new priority's targets under the same policy version.
 
-    Consumed business time is kept; a metric the new priority has no target for is stopped.
+    * An open clock whose metric the new priority has a target for is retargeted: the business
+      time consumed is kept, the deadline follows the new duration.
+    * An open clock whose metric the new priority has no target for is stopped.
+    * A metric only the new priority has a target for gets a clock started at the change
+      (not back-dated to the ticket's creation: the promise begins when it is made), paused if
+      the ticket's clocks are paused. A clock an earlier priority change stopped is resumed
+      instead (one clock per metric), keeping what it had consumed. Only the metrics a ticket
+      starts with, and only while still owed: no first-response clock once an agent has
+      answered, no resolution clock on a resolved ticket. Next response keeps starting at the
+      customer's next message, under the ticket's (new) priority.
     """
 
     def change(clocks: list[SlaClock], ledger: _Ledger) -> None:
@@ -459,8 +468,83 @@ def clocks_on_priority_change(
         for clock in clocks:
             if clock.status in OPEN_STATUSES:
                 _retarget(clock, targets.get(clock.metric), priority, at, ledger)
+        by_metric = {clock.metric: clock for clock in clocks}
+        paused = _pause_kind_now(clocks, ticket, policy)
+        for metric in START_METRICS:
+            target, clock = targets.get(metric), by_metric.get(metric)
+            if target is None or not _still_owed(metric, clocks, ticket):
+                continue
+            if clock is None:
+                clock = _new_clock(tenant=tenant, ticket=ticket, target=target, at=at)
+                _bring_in(clock, target, priority, paused, at, ledger, revived=False)
+            elif clock.status == ClockStatus.STOPPED:
+                _bring_in(clock, target, priority, paused, at, ledger, revived=True)
 
     _apply(tenant=tenant, ticket=ticket, at=at, change=change)
+
+
+# The ticket statuses (tickets.models.Status values) whose clocks are paused, and why. The
+# tickets app owns the statuses; sla only reads the value, as it reads `first_responded_at`.
+TICKET_STATUS_PAUSES = {
+    "pending_customer": SegmentKind.PAUSED_CUSTOMER,
+    "on_hold": SegmentKind.PAUSED_HOLD,
+}
+
+
+def _still_owed(metric: str, clocks: list[SlaClock], ticket: Any) -> bool:
+    if metric == Metric.FIRST_RESPONSE:
+        return not _first_response_done(clocks, ticket)
+    # Resolution: not once the ticket is resolved or closed.
+    return getattr(ticket, "resolved_at", None) is None and (
+        getattr(ticket, "closed_at", None) is None
+    )
+
+
+def _pause_kind_now(clocks: list[SlaClock], ticket: Any, policy: SupportPolicy) -> str:
+    """Why the ticket's clocks are paused right now ("" when they run)."""
+    for clock in clocks:
+        if clock.status == ClockStatus.PAUSED:
+            return clock.pause_kind
+    kind = TICKET_STATUS_PAUSES.get(getattr(ticket, "status", ""), "")
+    if kind == SegmentKind.PAUSED_HOLD and not policy.pause_on_hold:
+        return ""
+    return kind
+
+
+def _bring_in(
+    clock: SlaClock,
+    target: Target,
+    priority: Priority,
+    paused: str,
+    at: datetime,
+    ledger: _Ledger,
+    *,
+    revived: bool,
+) -> None:
+    """Make a new (or priority-stopped) clock count under `target` from `at`."""
+    due_before = None if not revived else clock.due_at
+    clock.target, clock.target_duration = target, target.duration
+    clock.met_at = None
+    what = f"{target.get_metric_display().lower()} target {format_duration(target.duration)}"
+    if revived:
+        note = (
+            f"Resumed: priority changed to {priority.label}, {what}; "
+            f"{format_duration(clock.consumed)} consumed before it stopped kept"
+        )
+    else:
+        note = (
+            f"Started: priority changed to {priority.label}, {what} on calendar "
+            f"'{target.calendar.name}' ({target.policy}), counted from the change"
+        )
+    if paused:
+        # Comes into a paused ticket: it waits with the ticket's other clocks.
+        clock.status, clock.paused_at, clock.pause_kind = ClockStatus.PAUSED, at, paused
+        clock.due_at, clock.consumed_as_of = None, at
+        ledger.record(clock, kind=paused, due_before=due_before,
+                      note=f"{note}; {PAUSE_NOTES[paused].lower()}")  # fmt: skip
+        return
+    note += _run_from(clock, at) if revived else ""
+    ledger.record(clock, kind=SegmentKind.RUNNING, due_before=due_before, note=note)
 
 
 def _retarget(

@@ -25,7 +25,13 @@ from sla.services import (
     clocks_start,
     sync_ticket_deadlines,
 )
-from tests.sla.factories import PriorityFactory, SupportPolicyFactory, TargetFactory, make_ticket
+from tests.sla.factories import (
+    CalendarFactory,
+    PriorityFactory,
+    SupportPolicyFactory,
+    TargetFactory,
+    make_ticket,
+)
 from tests.sla.factories import sla_setup as setup
 
 H = timedelta(hours=1)
@@ -248,3 +254,81 @@ def test_running_clocks_due_before_uses_the_partial_index(tenant):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "slaclock_running_due_idx" in plan
+
+
+def _priority_with(tenant, policy, calendar, targets, label="Other"):
+    priority = PriorityFactory(tenant=tenant, label=label)
+    for metric, duration in targets.items():
+        TargetFactory(tenant=tenant, policy=policy, priority=priority, metric=metric,
+                      duration=duration, calendar=calendar)  # fmt: skip
+    return priority
+
+
+def test_priority_change_starts_a_clock_for_a_metric_only_the_new_priority_has(tenant):
+    ticket, _, policy = started(tenant, targets={Metric.FIRST_RESPONSE: 4 * H})
+    calendar = clock(ticket, Metric.FIRST_RESPONSE).target.calendar
+    both = {Metric.FIRST_RESPONSE: 2 * H, Metric.RESOLUTION: 8 * H}
+    urgent = _priority_with(tenant, policy, calendar, label="Urgent", targets=both)
+    ticket.priority = urgent
+    clocks_on_priority_change(tenant=tenant, ticket=ticket, priority=urgent, at=ny(2, 10))
+    res = clock(ticket, Metric.RESOLUTION)
+    # Counted from the change, not from the ticket's creation: Monday 10:00 + 8h.
+    assert (res.status, res.started_at, res.consumed) == (ClockStatus.RUNNING, ny(2, 10), 0 * H)
+    assert res.due_at == ny(3, 10) and res.target.priority_id == urgent.pk
+    (segment,) = res.segments.all()
+    assert segment.kind == SegmentKind.RUNNING and segment.due_at_after == ny(3, 10)
+    assert segment.note.startswith("Started: priority changed to Urgent, resolution target 8h")
+    ticket.refresh_from_db()
+    assert ticket.resolution_due_at == ny(3, 10)
+
+
+def test_priority_change_back_resumes_the_stopped_clock_keeping_its_consumed_time(tenant):
+    ticket, _, policy = started(tenant, targets={Metric.FIRST_RESPONSE: 4 * H,
+                                                 Metric.RESOLUTION: 16 * H})  # fmt: skip
+    original = ticket.priority
+    calendar = clock(ticket, Metric.RESOLUTION).target.calendar
+    low = _priority_with(tenant, policy, calendar, targets={Metric.FIRST_RESPONSE: 8 * H})
+    clocks_on_priority_change(tenant=tenant, ticket=ticket, priority=low, at=ny(2, 11))
+    res = clock(ticket, Metric.RESOLUTION)
+    assert res.status == ClockStatus.STOPPED
+    assert "no target for this metric (stopped)" in res.segments.order_by("-id").first().note
+
+    clocks_on_priority_change(tenant=tenant, ticket=ticket, priority=original, at=ny(2, 14))
+    res = clock(ticket, Metric.RESOLUTION)
+    # 2h consumed (09:00-11:00) kept; the stopped stretch did not count: 14h left from 14:00.
+    assert (res.status, res.consumed, res.due_at) == (ClockStatus.RUNNING, 2 * H, ny(4, 12))
+    assert "2h consumed before it stopped kept; 14h left" in res.segments.order_by("-id")[0].note
+    assert SlaClock.objects.filter(ticket=ticket).count() == 2
+
+
+def test_priority_change_starts_nothing_already_answered_or_resolved(tenant):
+    ticket, _, policy = started(tenant, targets={Metric.NEXT_RESPONSE: 2 * H})
+    calendar = CalendarFactory(tenant=tenant)
+    full = _priority_with(tenant, policy, calendar, targets={
+        Metric.FIRST_RESPONSE: H, Metric.RESOLUTION: 8 * H, Metric.NEXT_RESPONSE: H,
+    })  # fmt: skip
+    ticket.policy = policy
+    ticket.first_responded_at = ny(2, 9, 30)
+    ticket.resolved_at = ny(2, 9, 45)
+    ticket.save()
+    clocks_on_priority_change(tenant=tenant, ticket=ticket, priority=full, at=ny(2, 10))
+    # Next response starts at a customer message, never at a priority change.
+    assert not SlaClock.objects.filter(ticket=ticket).exists()
+
+
+def test_priority_change_on_a_paused_ticket_starts_the_new_clock_paused(tenant):
+    ticket, _, policy = started(tenant, targets={Metric.FIRST_RESPONSE: 4 * H})
+    calendar = clock(ticket, Metric.FIRST_RESPONSE).target.calendar
+    both = {Metric.FIRST_RESPONSE: 2 * H, Metric.RESOLUTION: 8 * H}
+    urgent = _priority_with(tenant, policy, calendar, targets=both)
+    clocks_pause(tenant=tenant, ticket=ticket, at=ny(2, 10), reason=SegmentKind.PAUSED_CUSTOMER)
+    ticket.priority = urgent
+    clocks_on_priority_change(tenant=tenant, ticket=ticket, priority=urgent, at=ny(2, 11))
+    res = clock(ticket, Metric.RESOLUTION)
+    assert (res.status, res.due_at, res.pause_kind) == (
+        ClockStatus.PAUSED, None, SegmentKind.PAUSED_CUSTOMER,
+    )  # fmt: skip
+    assert res.segments.get().note.endswith("; paused: waiting on the customer")
+    clocks_on_customer_message(tenant=tenant, ticket=ticket, at=ny(2, 13))
+    res = clock(ticket, Metric.RESOLUTION)
+    assert (res.status, res.due_at) == (ClockStatus.RUNNING, ny(3, 13))
