@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.dateparse import parse_datetime
 
 
@@ -64,28 +65,28 @@ def _ordered(queryset: QuerySet, ordering: Ordering) -> QuerySet:
     return queryset.order_by(F(ordering.field).asc(), "id")
 
 
-def keyset_page(
-    queryset: QuerySet, *, ordering: Ordering, cursor: str | None, size: int
-) -> Page:
-    field, cmp = ordering.field, ("lt" if ordering.descending else "gt")
-    id_after = f"id__{cmp}"
+def keyset_page(queryset: QuerySet, *, ordering: Ordering, cursor: str | None, size: int) -> Page:
+    field = ordering.field
+    id_after = "id__lt" if ordering.descending else "id__gt"
     after = cursor_decode(cursor) if cursor else None
     take = size + 1
     rows: list[Any] = []
     if after is None or after[0] is not None:
         part = queryset.filter(**{f"{field}__isnull": False}) if ordering.nullable else queryset
         if after is not None:
-            value, pk = after
-            part = part.filter(
-                Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, id_after: pk}),
-                **{f"{field}__{cmp}e": value},
-            )
+            # A row comparison, `(field, id) > (value, pk)`: PostgreSQL starts the index range
+            # scan right at the cursor and reads exactly the page.
+            after_row = TupleLessThan if ordering.descending else TupleGreaterThan
+            part = part.filter(after_row(Tuple(F(field), F("id")), after))
         rows = list(_ordered(part, ordering)[:take])
     if ordering.nullable:
         nulls = queryset.filter(**{f"{field}__isnull": True})
         if after is not None and after[0] is None:
             nulls = nulls.filter(**{id_after: after[1]})
-        nulls = nulls.order_by("-id" if ordering.descending else "id")
+        # Ordered by (field, id) although field is null throughout: that is the index's own
+        # order, so the scan walks ticket_queue_idx from `field IS NULL` instead of filtering
+        # the tenant's rows by id.
+        nulls = _ordered(nulls, ordering)
         rows += list(nulls[: max(take - len(rows), 1)])
     has_more = len(rows) > size
     rows = rows[:size]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Coalesce, JSONObject, NullIf
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -81,6 +84,9 @@ def ticket_for_member_or_404(*, tenant: Tenant, membership: Membership, referenc
     return get_object_or_404(tickets, reference=reference)
 
 
+LIST_RELATIONS = ("category", "requester", "assignee")
+
+
 def _with_list_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     # Few joins on purpose: with every relation joined, PostgreSQL spent ~40 ms planning each
     # page query (measured by bench/queue.py) against ~1 ms executing it.
@@ -89,15 +95,30 @@ def _with_list_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
-def _prefetch_list_relations(*, tenant: Tenant, rows: list[Ticket]) -> None:
-    """The other relations of a page in three small queries, whatever the page size."""
-    people = Membership.objects.for_tenant(tenant).select_related("user")
-    prefetch_related_objects(
-        rows,
-        Prefetch("category", queryset=Category.objects.for_tenant(tenant)),
-        Prefetch("requester", queryset=people),
-        Prefetch("assignee", queryset=people),
-    )
+def _attach_list_relations(
+    *, tenant: Tenant, rows: list[Ticket], relations: tuple[str, ...]
+) -> None:
+    """The other relations a page shows: one query for the people (requesters and assignees
+    together, with their users), one for the categories; none for a relation not shown."""
+    people_fields = [name for name in ("requester", "assignee") if name in relations]
+    person_ids = {getattr(row, f"{name}_id") for row in rows for name in people_fields}
+    person_ids.discard(None)
+    if person_ids:
+        people = Membership.objects.for_tenant(tenant).select_related("user")
+        by_id = {m.pk: m for m in people.filter(pk__in=sorted(person_ids))}
+        for row in rows:
+            for name in people_fields:
+                person = by_id.get(getattr(row, f"{name}_id"))
+                if person is not None:
+                    setattr(row, name, person)
+    if "category" in relations:
+        category_ids = {row.category_id for row in rows if row.category_id is not None}
+        if category_ids:
+            found = Category.objects.for_tenant(tenant).filter(pk__in=sorted(category_ids))
+            by_id = {c.pk: c for c in found}
+            for row in rows:
+                if row.category_id in by_id:
+                    row.category = by_id[row.category_id]
 
 
 def _filter_people(
@@ -151,6 +172,7 @@ def ticket_list(
     cursor: str | None = None,
     size: int = 25,
     at: datetime | None = None,
+    relations: tuple[str, ...] = LIST_RELATIONS,
 ) -> Page:
     """One page of the tickets this member may see: a fixed number of queries at any depth."""
     tickets = ticket_visible(tenant=tenant, membership=membership)
@@ -161,7 +183,7 @@ def ticket_list(
         tickets = tickets.filter(status__in=OPEN_STATUSES, next_due_at__lte=soon)
     tickets = _filter_search(tickets, filters.q)
     page = keyset_page(_with_list_relations(tickets), ordering=ordering, cursor=cursor, size=size)
-    _prefetch_list_relations(tenant=tenant, rows=page.rows)
+    _attach_list_relations(tenant=tenant, rows=page.rows, relations=relations)
     return page
 
 
@@ -183,6 +205,7 @@ def queue_page(
         ordering=QUEUE_ORDERING,
         cursor=cursor,
         size=size,
+        relations=("assignee",),  # the queue shows no category or requester
     )
 
 
@@ -227,6 +250,43 @@ def requester_other_tickets(*, tenant: Tenant, ticket: Ticket, limit: int = 10) 
         .only("reference", "subject", "status", "created_at", "priority__label", "priority__key")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def _json_rows(queryset: QuerySet, **fields: Any) -> ArraySubquery:
+    return ArraySubquery(queryset.annotate(row=JSONObject(**fields)).values("row"))
+
+
+def queue_filter_choices(*, tenant: Tenant) -> dict[str, list[dict[str, Any]]]:
+    """The queue's filter dropdowns (and the bulk assignee list) in one query: each list is a
+    scoped subquery aggregated into an array of small JSON rows, always current."""
+    from sla.models import Plan, Priority
+    from tenants.roles import STAFF_ROLES
+
+    staff = Membership.objects.for_tenant(tenant).filter(
+        role__in=sorted(STAFF_ROLES), is_active=True
+    )
+    lists = {
+        "priorities": _json_rows(
+            Priority.objects.for_tenant(tenant).order_by("order"), key="key", label="label"
+        ),
+        "plans": _json_rows(
+            Plan.objects.for_tenant(tenant).order_by("order", "key"), key="key", name="name"
+        ),
+        "customers": _json_rows(
+            Customer.objects.for_tenant(tenant).order_by("name"), pk="pk", name="name"
+        ),
+        # label: str(user), what the assignee column and StaffChoice show.
+        "staff": _json_rows(
+            staff.order_by("user__email"),
+            pk="pk",
+            label=Coalesce(NullIf("user__full_name", Value("")), "user__email"),
+        ),
+        "categories": _json_rows(
+            Category.objects.for_tenant(tenant).order_by("order", "name"), key="key", name="name"
+        ),
+    }
+    row = Tenant.objects.filter(pk=tenant.pk).annotate(**lists).values(*lists).get()
+    return {name: row[name] or [] for name in lists}
 
 
 def categories(*, tenant: Tenant) -> list[Category]:

@@ -56,3 +56,87 @@ def test_contacts_must_be_members_of_the_organisation(client, client_admin, othe
 def test_a_plain_client_cannot_manage_contacts(client, client_user):
     login_as(client, client_user)
     assert client.get("/organisation/").status_code == 404
+
+
+def test_it_caches_the_host_and_forgets_it_when_the_tenant_changes(
+    client, tenant, django_assert_num_queries
+):
+    assert tenant_for_host("acme.localhost") == tenant
+    with django_assert_num_queries(0):
+        cached = tenant_for_host("acme.localhost")
+    assert (cached.pk, cached.name, cached.slug) == (tenant.pk, tenant.name, tenant.slug)
+    assert cached is not tenant_for_host("acme.localhost")  # a fresh copy per request
+    tenant.slug = "acme-renamed"
+    tenant.save()
+    assert tenant_for_host("acme.localhost") is False
+    assert tenant_for_host("acme-renamed.localhost") == tenant
+
+
+def test_a_deleted_tenant_stops_resolving_at_once(tenant):
+    assert tenant_for_host("acme.localhost") == tenant
+    tenant.delete()
+    assert tenant_for_host("acme.localhost") is False
+
+
+def test_a_member_costs_one_query_for_user_and_membership(
+    client, agent, django_assert_num_queries
+):
+    login_as(client, agent)
+    client.get("/queue/")
+    from tenants.middleware import MembershipMiddleware
+
+    seen = {}
+
+    def view(request):
+        seen["user"], seen["membership"] = request.user, request.membership
+        from django.http import HttpResponse
+
+        return HttpResponse()
+
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/", HTTP_HOST="acme.localhost")
+    request.session = client.session
+    request.tenant = agent.tenant
+    from django.contrib.auth.middleware import AuthenticationMiddleware
+
+    AuthenticationMiddleware(lambda r: None).process_request(request)
+    with django_assert_num_queries(1):
+        MembershipMiddleware(view)(request)
+        assert seen["user"] == agent.user and seen["user"].is_authenticated
+    assert seen["membership"] == agent
+
+
+def test_changing_the_password_signs_out_other_sessions(client, agent):
+    login_as(client, agent)
+    assert client.get("/queue/").status_code == 200
+    user = agent.user
+    user.set_password("a new long passphrase 42")
+    user.save()
+    response = client.get("/queue/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session  # flushed, as django.contrib.auth does
+
+
+def test_a_session_signed_with_a_fallback_secret_is_upgraded(client, agent, settings):
+    login_as(client, agent)
+    old_hash = client.session["_auth_user_hash"]
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-brand-new-secret-key-of-more-than-32-characters"
+    assert client.get("/queue/").status_code == 200
+    new_hash = client.session["_auth_user_hash"]
+    assert new_hash and new_hash != old_hash
+
+
+def test_a_deactivated_user_or_membership_is_anonymous(client, agent):
+    login_as(client, agent)
+    agent.is_active = False
+    agent.save()
+    assert client.get("/queue/").status_code == 302
+    agent.is_active = True
+    agent.save()
+    assert client.get("/queue/").status_code == 200
+    agent.user.is_active = False
+    agent.user.save()
+    assert client.get("/queue/").status_code == 302

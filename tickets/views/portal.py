@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from sla.models import Channel
@@ -29,6 +30,7 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.setdefault("status", "open")
     filters, errors = filters_from_params(params)
+    organisation = request.membership.can(Perm.TICKET_VIEW_ORGANISATION)
     try:
         page = selectors.ticket_list(
             tenant=request.tenant,
@@ -36,6 +38,8 @@ def portal_list(request: HttpRequest) -> HttpResponse:
             filters=filters,
             cursor=request.GET.get("cursor") or None,
             size=PAGE_SIZE,
+            # The list shows no category or assignee; the requester for an organisation only.
+            relations=("requester",) if organisation else (),
         )
     except InvalidCursor:
         return redirect("tickets:portal_list")
@@ -49,7 +53,9 @@ def portal_list(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "next_query": next_params.urlencode(),
         "zone": reader_zone(request),
-        "organisation": request.membership.can(Perm.TICKET_VIEW_ORGANISATION),
+        "organisation": organisation,
+        # Row links without a reverse() per row (a reference is letters, digits and a hyphen).
+        "detail_base": reverse("tickets:portal_detail", args=["-"]).removesuffix("-/"),
     }
     return render(request, "portal/ticket_list.html", context)
 
@@ -89,16 +95,13 @@ def _detail(request: HttpRequest, reference: str, reply_form: ReplyForm | None =
     return {
         "ticket": ticket,
         "conversation": selectors.messages_visible(ticket=ticket, membership=membership),
-        "attachments": list(
-            selectors.attachments_visible(ticket=ticket, membership=membership)
-        ),
+        "attachments": list(selectors.attachments_visible(ticket=ticket, membership=membership)),
         "promises": promises(clocks, zone),
         "zone": zone,
         "reply_form": reply_form or ReplyForm(),
         "can_close": ticket.status != Status.CLOSED,
         "can_reopen": ticket.status == Status.RESOLVED,
-        "can_escalate": ticket.status != Status.CLOSED
-        and membership.can(Perm.ESCALATION_REQUEST),
+        "can_escalate": ticket.status != Status.CLOSED and membership.can(Perm.ESCALATION_REQUEST),
         "escalation_requested": selectors.escalation_requested(ticket=ticket),
     }
 

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from sla.models import Plan, Priority
 from tenants.access import member_required
 from tenants.roles import Perm
 
@@ -40,15 +40,19 @@ FILTER_KEYS = ("status", "priority", "plan", "customer", "assignee", "tier", "ca
 
 
 def _queue_choices(request: HttpRequest) -> dict[str, Any]:
-    tenant = request.tenant
+    choices = selectors.queue_filter_choices(tenant=request.tenant)
+    bulk_form = BulkForm(tenant=request.tenant)
+    # The bulk assignee list from the rows in hand, not a query of its own.
+    bulk_form.fields["assignee"].choices = [("", "---------")] + [
+        (s["pk"], s["label"]) for s in choices["staff"]
+    ]
     return {
+        **choices,
         "statuses": Status.choices,
-        "priorities": list(Priority.objects.for_tenant(tenant).order_by("order")),
-        "plans": list(Plan.objects.for_tenant(tenant).order_by("order", "key")),
-        "customers": selectors.customers(tenant=tenant),
-        "staff": selectors.staff_members(tenant=tenant),
-        "categories": selectors.categories(tenant=tenant),
         "saved_views": selectors.SAVED_VIEWS,
+        "bulk_form": bulk_form,
+        # Row links without a reverse() per row (a reference is letters, digits and a hyphen).
+        "work_base": reverse("tickets:work", args=["-"]).removesuffix("-/"),
     }
 
 
@@ -73,7 +77,6 @@ def queue(request: HttpRequest) -> HttpResponse:
         "current": {k: request.GET.get(k, "") for k in FILTER_KEYS},
         "errors": errors,
         "next_query": params.urlencode(),
-        "bulk_form": BulkForm(tenant=request.tenant),
         **_queue_choices(request),
     }
     status = 400 if errors else 200
@@ -147,9 +150,7 @@ def _work_context(request: HttpRequest, reference: str, **forms: Form) -> dict[s
         "ticket": ticket,
         "zone": reader_zone(request),
         "conversation": selectors.messages_visible(ticket=ticket, membership=membership),
-        "attachments": list(
-            selectors.attachments_visible(ticket=ticket, membership=membership)
-        ),
+        "attachments": list(selectors.attachments_visible(ticket=ticket, membership=membership)),
         "clocks": selectors.ticket_clocks(tenant=tenant, ticket=ticket),
         "events": selectors.ticket_events(ticket=ticket),
         "others": selectors.requester_other_tickets(tenant=tenant, ticket=ticket),
