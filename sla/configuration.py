@@ -3,16 +3,22 @@ clock's deadline bumps what must be bumped and queues a recompute — never a si
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model, ProtectedError, RestrictedError
+from django.utils import timezone
+
+from tenants.models import Customer
 
 from .models import (
     Calendar,
     ClockStatus,
     ClosureDate,
+    MaintenanceWindow,
+    Plan,
+    Priority,
     RecomputeJob,
     SlaClock,
     SupportPolicy,
@@ -112,3 +118,152 @@ def policy_version_create(
         for t in Target.objects.for_tenant(tenant).filter(policy=source)
     )  # fmt: skip
     return new
+
+
+# --------------------------------------------------------------------------- deleting
+
+
+class InUse(Exception):
+    """The row is referenced (by tickets, customers, targets or clocks): it cannot go."""
+
+
+def _tickets(tenant: Tenant) -> Any:
+    from .services import ticket_model  # Ticket, reached without importing `tickets`
+
+    return ticket_model().objects.for_tenant(tenant)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _refuse(what: str, reasons: list[str], hint: str) -> None:
+    if reasons:
+        raise InUse(f"{what} cannot be deleted: {' and '.join(reasons)}. {hint}")
+
+
+def calendar_usage(*, tenant: Tenant, calendar: Calendar) -> None:
+    """Raise InUse when targets count business time on the calendar."""
+    targets = Target.objects.for_tenant(tenant).filter(calendar=calendar).count()
+    reasons = [f"{_count(targets, 'target uses', 'targets use')} it"] if targets else []
+    _refuse(f"Calendar '{calendar.name}'", reasons,
+            "Move those targets to another calendar first.")  # fmt: skip
+
+
+def plan_usage(*, tenant: Tenant, plan: Plan) -> None:
+    """Raise InUse when customers are on the plan or tickets run under one of its versions."""
+    customers = Customer.objects.for_tenant(tenant).filter(plan=plan).count()
+    tickets = _tickets(tenant).filter(policy__plan=plan).count()
+    clocks = SlaClock.objects.for_tenant(tenant).filter(target__policy__plan=plan).exists()
+    reasons = []
+    if customers:
+        reasons.append(f"{_count(customers, 'customer is', 'customers are')} on it")
+    if tickets or clocks:
+        reasons.append(f"{_count(tickets, 'ticket runs', 'tickets run')} under its policy")
+    _refuse(f"Plan '{plan.name}'", reasons,
+            "Move the customers to another plan; a plan with tickets stays for their "
+            "history.")  # fmt: skip
+
+
+def priority_usage(*, tenant: Tenant, priority: Priority) -> None:
+    """Raise InUse when tickets have (or had clocks under) the priority."""
+    tickets = _tickets(tenant).filter(priority=priority).count()
+    clocks = SlaClock.objects.for_tenant(tenant).filter(target__priority=priority).count()
+    reasons = []
+    if tickets:
+        reasons.append(f"{_count(tickets, 'ticket has', 'tickets have')} this priority")
+    if clocks:
+        reasons.append(f"{_count(clocks, 'SLA clock was', 'SLA clocks were')} set by its targets")
+    _refuse(f"Priority '{priority.label}'", reasons,
+            "A priority tickets have used stays for their history.")  # fmt: skip
+
+
+def policy_usage(*, tenant: Tenant, policy: SupportPolicy, now: datetime) -> None:
+    """Raise InUse unless the version is still scheduled (future) and no ticket uses it."""
+    reasons = []
+    if policy.effective_from <= now:
+        reasons.append("it has already taken effect")
+    tickets = _tickets(tenant).filter(policy=policy).count()
+    if tickets or SlaClock.objects.for_tenant(tenant).filter(target__policy=policy).exists():
+        reasons.append(f"{_count(tickets, 'ticket runs', 'tickets run')} under it")
+    _refuse(f"{policy}", reasons, "Only a scheduled version no ticket uses can be withdrawn; "
+            "schedule a newer version instead.")  # fmt: skip
+
+
+USAGE_CHECKS = {
+    Calendar: lambda tenant, obj: calendar_usage(tenant=tenant, calendar=obj),
+    Plan: lambda tenant, obj: plan_usage(tenant=tenant, plan=obj),
+    Priority: lambda tenant, obj: priority_usage(tenant=tenant, priority=obj),
+    SupportPolicy: lambda tenant, obj: policy_usage(
+        tenant=tenant, policy=obj, now=timezone.now()
+    ),
+}
+
+
+def config_delete(*, tenant: Tenant, obj: Model) -> None:
+    """Delete a calendar, plan, priority or scheduled policy version if nothing uses it.
+
+    Checked first for a clear message; the delete itself runs in a transaction that turns a
+    PROTECT hit (a ticket created between the check and the delete) into the same InUse.
+    What belongs to the row goes with it: a calendar's closure dates, a plan's versions and
+    their targets, a priority's targets, a version's targets.
+    """
+    USAGE_CHECKS[type(obj)](tenant, obj)
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise InUse(f"{obj} cannot be deleted: it is still in use ({len(exc.protected_objects)} "
+                    "referencing rows).") from None  # fmt: skip
+
+
+@transaction.atomic
+def closure_delete(*, tenant: Tenant, closure: ClosureDate) -> RecomputeJob | None:
+    """Remove a closure date: the calendar changes, so its revision moves and running clocks
+    on it are recomputed (a day open again can bring a deadline forward)."""
+    calendar = Calendar.objects.for_tenant(tenant).select_for_update().get(pk=closure.calendar_id)
+    ClosureDate.objects.for_tenant(tenant).filter(pk=closure.pk).delete()
+    Calendar.objects.for_tenant(tenant).filter(pk=calendar.pk).update(revision=F("revision") + 1)
+    calendar.refresh_from_db(fields=["revision"])
+    return recompute_queue(
+        tenant=tenant,
+        calendar=calendar,
+        reason=f"Recomputed: closure {closure.date.isoformat()} removed from calendar "
+        f"'{calendar.name}' (rev {calendar.revision})",
+    )
+
+
+def maintenance_window_save(*, tenant: Tenant, window: MaintenanceWindow) -> MaintenanceWindow:
+    """Published on the policy page only; no clock depends on it."""
+    window.tenant = tenant
+    window.save()
+    return window
+
+
+def maintenance_window_delete(*, tenant: Tenant, window: MaintenanceWindow) -> None:
+    MaintenanceWindow.objects.for_tenant(tenant).filter(pk=window.pk).delete()
+
+
+# --------------------------------------------------------------------------- recompute retry
+
+
+def recompute_job_retry(*, tenant: Tenant, job: RecomputeJob) -> bool:
+    """Put a failed job back to pending and queue it after commit; False if it was not failed.
+
+    A conditional UPDATE (failed → pending): two admins pressing retry queue it once. Running
+    it again from the start is safe: the recompute is deterministic, and clocks an earlier
+    attempt already moved are left alone (their due_at is already right).
+    """
+    with transaction.atomic():
+        reset = (
+            RecomputeJob.objects.for_tenant(tenant)
+            .filter(pk=job.pk, status=RecomputeJob.Status.FAILED)
+            .update(status=RecomputeJob.Status.PENDING, error="", done=0, total=0,
+                    started_at=None, finished_at=None)
+        )  # fmt: skip
+        if not reset:
+            return False
+        from .tasks import recompute_clocks
+
+        transaction.on_commit(lambda: recompute_clocks.delay(job.pk))
+    return True

@@ -10,7 +10,17 @@ from django import forms
 from django.utils import timezone
 
 from .calendars import DAY_NAMES, parse_interval, validate_timezone, validate_weekly
-from .models import Calendar, Channel, Metric, Plan, PolicySection, Priority, SupportPolicy, Target
+from .models import (
+    Calendar,
+    Channel,
+    MaintenanceWindow,
+    Metric,
+    Plan,
+    PolicySection,
+    Priority,
+    SupportPolicy,
+    Target,
+)
 
 DAY_FIELDS = [name.lower() for name in DAY_NAMES]
 
@@ -268,3 +278,55 @@ class SectionForm(forms.ModelForm):
     class Meta:
         model = PolicySection
         fields = ["title", "body", "order"]
+
+
+TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
+
+
+class MaintenanceWindowForm(TenantFormMixin, forms.ModelForm):
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=list(enumerate(DAY_NAMES)),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick the days the window starts on."},
+    )
+    starts = forms.TimeField(
+        input_formats=TIME_FORMATS, widget=forms.TimeInput(format="%H:%M"),
+        help_text="HH:MM, 24-hour clock.",
+    )  # fmt: skip
+    ends = forms.TimeField(
+        input_formats=TIME_FORMATS, widget=forms.TimeInput(format="%H:%M"),
+        help_text="HH:MM; earlier than the start means the window ends the next day.",
+    )  # fmt: skip
+    time_zone = forms.CharField(max_length=64, help_text="IANA name, e.g. America/New_York.")
+    notice_hours = forms.IntegerField(
+        min_value=0, max_value=24 * 365, initial=0, help_text="Announced this many hours ahead."
+    )
+
+    class Meta:
+        model = MaintenanceWindow
+        fields = ["name", "weekdays", "starts", "ends", "time_zone", "notice_hours",
+                  "description"]  # fmt: skip
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        self._unique(MaintenanceWindow, "name", name)
+        return name
+
+    def clean_weekdays(self) -> list[int]:
+        return sorted(set(self.cleaned_data["weekdays"]))
+
+    def clean_time_zone(self) -> str:
+        value = self.cleaned_data["time_zone"].strip()
+        try:
+            validate_timezone(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc).capitalize() + ".") from None
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        starts, ends = data.get("starts"), data.get("ends")
+        if starts is not None and starts == ends:
+            self.add_error("ends", "The window must end at a different time than it starts.")
+        return data

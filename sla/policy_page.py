@@ -81,6 +81,37 @@ def describe_hours(calendar: Calendar) -> str:
     return "; ".join(parts) or "closed"
 
 
+def describe_days(days: list[int]) -> str:
+    """[5, 6] → "Saturday and Sunday"; [0, 1, 2, 3, 4] → "Monday–Friday"; all → "Every day"."""
+    days = sorted({d for d in days if 0 <= d < 7})
+    if len(days) == 7:
+        return "Every day"
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    names: list[str] = []
+    for run in runs:
+        if len(run) > 2:
+            names.append(f"{DAY_NAMES[run[0]]}–{DAY_NAMES[run[-1]]}")
+        else:
+            names.extend(DAY_NAMES[d] for d in run)
+    if len(names) > 1:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return names[0] if names else ""
+
+
+def describe_window(window: MaintenanceWindow) -> str:
+    """ "Saturday and Sunday, 22:00–04:00 (ending the next day) America/New_York" """
+    span = f"{window.starts:%H:%M}–{window.ends:%H:%M}"
+    if window.ends <= window.starts:
+        span += " (ending the next day)"
+    days = describe_days(window.weekdays)
+    return f"{days}, {span} {window.time_zone}" if days else f"{span} {window.time_zone}"
+
+
 def upcoming_holidays(calendar: Calendar, today: date) -> list[tuple[date, str]]:
     if calendar.always_open:
         return []
@@ -135,5 +166,8 @@ def policy_page_context(*, tenant: Tenant, now: datetime) -> dict[str, Any]:
         "sections": [
             {"section": s, "blocks": text_blocks(s.body)} for s in policy_sections(tenant=tenant)
         ],
-        "maintenance": list(MaintenanceWindow.objects.for_tenant(tenant)),
+        "maintenance": [
+            {"window": w, "when": describe_window(w)}
+            for w in MaintenanceWindow.objects.for_tenant(tenant)
+        ],
     }

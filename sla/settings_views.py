@@ -9,14 +9,19 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from tenants.access import member_required
 from tenants.roles import Perm
 
 from . import configuration, forms
+from .durations import describe_target_duration
 from .models import (
     Calendar,
+    ClosureDate,
+    MaintenanceWindow,
     Plan,
     PolicySection,
     Priority,
@@ -24,6 +29,7 @@ from .models import (
     SupportPolicy,
     Target,
 )
+from .policy_page import describe_window
 
 manage = member_required(Perm.SETTINGS_MANAGE)
 
@@ -36,8 +42,13 @@ def _scoped(request: HttpRequest, model: Any, pk: int | None) -> Any:
 
 def _form_page(request: HttpRequest, form: Any, title: str, **extra: Any) -> HttpResponse:
     status = 400 if form.is_bound and form.errors else 200
-    context = {"form": form, "title": title, **extra}
+    context = {"form": form, "title": title, "back": "sla:settings", **extra}
     return render(request, "sla/settings_form.html", context, status=status)
+
+
+def _url(name: str, **kwargs: Any) -> str | None:
+    """A link for an existing row (None on a "new" page, where there is nothing to delete)."""
+    return reverse(name, kwargs=kwargs) if all(kwargs.values()) else None
 
 
 def _after_save(request: HttpRequest, job: RecomputeJob | None, fallback: str) -> HttpResponse:
@@ -56,6 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "plans": Plan.objects.for_tenant(tenant).prefetch_related("policies"),
         "priorities": Priority.objects.for_tenant(tenant),
         "sections": PolicySection.objects.for_tenant(tenant),
+        "windows": MaintenanceWindow.objects.for_tenant(tenant),
         "jobs": RecomputeJob.objects.for_tenant(tenant)[:10],
         "now": timezone.now(),
     }
@@ -73,7 +85,12 @@ def calendar_edit(request: HttpRequest, calendar_id: int | None = None) -> HttpR
             tenant=request.tenant, calendar=calendar, closures=form.cleaned_data["closure_list"]
         )
         return _after_save(request, job, "sla:settings")
-    return _form_page(request, form, f"Calendar {calendar.name}" if calendar_id else "New calendar")
+    return _form_page(
+        request, form, f"Calendar {calendar.name}" if calendar_id else "New calendar",
+        calendar=calendar if calendar_id else None,
+        closures=calendar.closures.all() if calendar_id else [],
+        delete_url=_url("sla:calendar_delete", calendar_id=calendar_id),
+    )  # fmt: skip
 
 
 @manage
@@ -85,7 +102,8 @@ def plan_edit(request: HttpRequest, plan_id: int | None = None) -> HttpResponse:
         return _after_save(request, None, "sla:settings")
     policies = plan.policies.all() if plan_id else []
     return _form_page(request, form, f"Plan {plan.name}" if plan_id else "New plan",
-                      policies=policies, plan=plan if plan_id else None)  # fmt: skip
+                      policies=policies, plan=plan if plan_id else None, now=timezone.now(),
+                      delete_url=_url("sla:plan_delete", plan_id=plan_id))  # fmt: skip
 
 
 @manage
@@ -95,7 +113,8 @@ def priority_edit(request: HttpRequest, priority_id: int | None = None) -> HttpR
     if request.method == "POST" and form.is_valid():
         form.save()
         return _after_save(request, None, "sla:settings")
-    return _form_page(request, form, "Priority" if priority_id else "New priority")
+    return _form_page(request, form, "Priority" if priority_id else "New priority",
+                      delete_url=_url("sla:priority_delete", priority_id=priority_id))  # fmt: skip
 
 
 @manage
@@ -126,10 +145,20 @@ def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         return _after_save(request, None, "sla:settings")
-    targets = Target.objects.for_tenant(request.tenant).filter(policy=policy).select_related(
-        "priority", "calendar"
+    targets = list(
+        Target.objects.for_tenant(request.tenant)
+        .filter(policy=policy)
+        .select_related("priority", "calendar")
     )
-    return _form_page(request, form, str(policy), targets=targets, policy=policy)
+    for target in targets:
+        target.duration_text = describe_target_duration(
+            target.duration, always_open=target.calendar.always_open
+        )
+    delete_url = None
+    if policy.effective_from > timezone.now():
+        delete_url = _url("sla:policy_delete", policy_id=policy_id)
+    return _form_page(request, form, str(policy), targets=targets, policy=policy,
+                      delete_url=delete_url)  # fmt: skip
 
 
 @manage
@@ -164,3 +193,125 @@ def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _scoped(request, RecomputeJob, job_id)
     template = "sla/_job.html" if request.headers.get("HX-Request") else "sla/job.html"
     return render(request, template, {"job": job})
+
+
+@manage
+@require_POST
+def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Re-queue a failed recompute (the job page offers it with the error)."""
+    job = _scoped(request, RecomputeJob, job_id)
+    if configuration.recompute_job_retry(tenant=request.tenant, job=job):
+        messages.info(request, "Queued again.")
+    else:
+        messages.error(request, "Only a failed recompute can be retried.")
+    return redirect("sla:job_progress", job_id=job.pk)
+
+
+# --------------------------------------------------------------------------- maintenance
+
+
+@manage
+def maintenance_list(request: HttpRequest) -> HttpResponse:
+    windows = list(MaintenanceWindow.objects.for_tenant(request.tenant))
+    for window in windows:
+        window.schedule_text = describe_window(window)
+    return render(request, "sla/maintenance_list.html", {"windows": windows})
+
+
+@manage
+def maintenance_edit(request: HttpRequest, window_id: int | None = None) -> HttpResponse:
+    window = _scoped(request, MaintenanceWindow, window_id)
+    form = forms.MaintenanceWindowForm(request.POST or None, instance=window,
+                                       tenant=request.tenant)  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        configuration.maintenance_window_save(tenant=request.tenant, window=form.save(commit=False))
+        return _after_save(request, None, "sla:maintenance_list")
+    title = f"Maintenance window {window.name}" if window_id else "New maintenance window"
+    return _form_page(request, form, title, back="sla:maintenance_list",
+                      delete_url=_url("sla:maintenance_delete", window_id=window_id))  # fmt: skip
+
+
+@manage
+@require_http_methods(["GET", "POST"])
+def maintenance_delete(request: HttpRequest, window_id: int) -> HttpResponse:
+    window = _scoped(request, MaintenanceWindow, window_id)
+    if request.method == "POST":
+        configuration.maintenance_window_delete(tenant=request.tenant, window=window)
+        messages.success(request, f"Maintenance window '{window.name}' deleted.")
+        return redirect("sla:maintenance_list")
+    return _confirm_page(request, f"maintenance window '{window.name}'", None,
+                         "sla:maintenance_list")  # fmt: skip
+
+
+# --------------------------------------------------------------------------- deleting
+
+
+def _confirm_page(
+    request: HttpRequest, what: str, refusal: str | None, back: str, status: int = 200
+) -> HttpResponse:
+    back_url = back if back.startswith("/") else reverse(back)
+    context = {"what": what, "refusal": refusal, "back_url": back_url}
+    return render(request, "sla/confirm_delete.html", context, status=status)
+
+
+def _delete(request: HttpRequest, obj: Any, what: str, back: str) -> HttpResponse:
+    """GET: confirm, or say why it cannot go. POST: delete, or answer 409 with the reason
+    (the row is referenced: a conflict with the current state, not a bad form)."""
+    try:
+        if request.method == "POST":
+            configuration.config_delete(tenant=request.tenant, obj=obj)
+            messages.success(request, f"Deleted {what}.")
+            return redirect(back)
+        configuration.USAGE_CHECKS[type(obj)](request.tenant, obj)
+    except configuration.InUse as refusal:
+        status = 409 if request.method == "POST" else 200
+        return _confirm_page(request, what, str(refusal), back, status=status)
+    return _confirm_page(request, what, None, back)
+
+
+@manage
+@require_http_methods(["GET", "POST"])
+def calendar_delete(request: HttpRequest, calendar_id: int) -> HttpResponse:
+    calendar = _scoped(request, Calendar, calendar_id)
+    return _delete(request, calendar, f"calendar '{calendar.name}'", "sla:settings")
+
+
+@manage
+@require_http_methods(["GET", "POST"])
+def plan_delete(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _scoped(request, Plan, plan_id)
+    return _delete(request, plan, f"plan '{plan.name}' and its policy versions", "sla:settings")
+
+
+@manage
+@require_http_methods(["GET", "POST"])
+def priority_delete(request: HttpRequest, priority_id: int) -> HttpResponse:
+    priority = _scoped(request, Priority, priority_id)
+    return _delete(request, priority, f"priority '{priority.label}' and its targets",
+                   "sla:settings")  # fmt: skip
+
+
+@manage
+@require_http_methods(["GET", "POST"])
+def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
+    policy = _scoped(request, SupportPolicy, policy_id)
+    return _delete(request, policy, f"scheduled version {policy} and its targets",
+                   "sla:settings")  # fmt: skip
+
+
+@manage
+@require_http_methods(["GET", "POST"])
+def closure_delete(request: HttpRequest, closure_id: int) -> HttpResponse:
+    closure = get_object_or_404(
+        ClosureDate.objects.for_tenant(request.tenant).select_related("calendar"), pk=closure_id
+    )
+    what = f"closure {closure.date.isoformat()} {closure.name}".strip()
+    if request.method != "POST":
+        back = reverse("sla:calendar_edit", kwargs={"calendar_id": closure.calendar_id})
+        return _confirm_page(request, f"{what} of calendar '{closure.calendar.name}'", None, back)
+    job = configuration.closure_delete(tenant=request.tenant, closure=closure)
+    if job is not None:
+        messages.info(request, "Deleted. Running clocks are being recomputed.")
+        return redirect("sla:job_progress", job_id=job.pk)
+    messages.success(request, f"Deleted {what}.")
+    return redirect("sla:calendar_edit", calendar_id=closure.calendar_id)

@@ -58,6 +58,12 @@ URL_OBJECTS = {
     "target_id": lambda tenant: TargetFactory(tenant=tenant, metric=Metric.RESOLUTION).pk,
     "section_id": _section,
     "job_id": lambda tenant: RecomputeJob.objects.create(tenant=tenant, reason="test").pk,
+    "closure_id": lambda tenant: ClosureDate.objects.create(
+        tenant=tenant, calendar=CalendarFactory(tenant=tenant), date=date(2026, 12, 31)
+    ).pk,
+    "window_id": lambda tenant: MaintenanceWindow.objects.create(
+        tenant=tenant, name="Nightly", weekdays=[0], starts=time(1), ends=time(2), time_zone="UTC"
+    ).pk,
     "admin:sla.calendar": lambda tenant: CalendarFactory(tenant=tenant).pk,
     "admin:sla.closuredate": lambda tenant: ClosureDate.objects.create(
         tenant=tenant, calendar=CalendarFactory(tenant=tenant), date=date(2026, 12, 24)
