@@ -493,6 +493,9 @@ TICKET_STATUS_PAUSES = {
 
 def _still_owed(metric: str, clocks: list[SlaClock], ticket: Any) -> bool:
     if metric == Metric.FIRST_RESPONSE:
+        stopped = any(c.metric == metric and c.status == ClockStatus.STOPPED for c in clocks)
+        if stopped:  # stopped without an answer (met_at is when it stopped): ask the ticket
+            return getattr(ticket, "first_responded_at", None) is None
         return not _first_response_done(clocks, ticket)
     # Resolution: not once the ticket is resolved or closed.
     return getattr(ticket, "resolved_at", None) is None and (

@@ -332,3 +332,21 @@ def test_priority_change_on_a_paused_ticket_starts_the_new_clock_paused(tenant):
     clocks_on_customer_message(tenant=tenant, ticket=ticket, at=ny(2, 13))
     res = clock(ticket, Metric.RESOLUTION)
     assert (res.status, res.due_at) == (ClockStatus.RUNNING, ny(3, 13))
+
+
+def test_priority_change_back_resumes_a_stopped_first_response_until_an_agent_answers(tenant):
+    ticket, original, policy = started(tenant, targets={Metric.FIRST_RESPONSE: 4 * H})
+    calendar = clock(ticket, Metric.FIRST_RESPONSE).target.calendar
+    bare = _priority_with(tenant, policy, calendar, targets={Metric.RESOLUTION: 8 * H})
+    clocks_on_priority_change(tenant=tenant, ticket=ticket, priority=bare, at=ny(2, 10))
+    assert clock(ticket, Metric.FIRST_RESPONSE).status == ClockStatus.STOPPED
+    clocks_on_priority_change(tenant=tenant, ticket=ticket, priority=original, at=ny(2, 11))
+    fr = clock(ticket, Metric.FIRST_RESPONSE)
+    assert (fr.status, fr.consumed, fr.due_at, fr.met_at) == (
+        ClockStatus.RUNNING, H, ny(2, 14), None,
+    )  # fmt: skip
+
+    clocks_on_priority_change(tenant=tenant, ticket=ticket, priority=bare, at=ny(2, 12))
+    ticket.first_responded_at = ny(2, 12, 30)  # answered while the priority had no target
+    clocks_on_priority_change(tenant=tenant, ticket=ticket, priority=original, at=ny(2, 13))
+    assert clock(ticket, Metric.FIRST_RESPONSE).status == ClockStatus.STOPPED
