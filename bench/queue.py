@@ -17,7 +17,17 @@ template rendering / JSON serialisation; no network), for the big tenant as an a
   result (cursors for row k are built from row k's key, exactly what the previous page's
   `next` link carries);
 
-and prints the median and p95 server time and the SQL queries per request.
+and prints the median and p95 server time and the SQL queries per request, and each deep
+page's p95 against page 1. The cache is Redis when one answers on 127.0.0.1:6379 (the
+production shape: host -> tenant and sessions come from it), else local memory.
+
+Then django-helpdesk's staff ticket list (its page, and the datatables request that returns
+the rows) over the same 100,000 open tickets, in the same run: django-helpdesk from PyPI in
+its own virtualenv under .run/bench-django-helpdesk/ (made if missing), its own database
+(helpdesk_bench_dh, seeded once with INSERT ... SELECT generate_series), timed in its own
+process by bench/django_helpdesk_side.py; the two are printed side by side with the ratio.
+`--no-django-helpdesk` skips it; `--dh-requests` sets its sample (default 20: each of its
+row requests takes seconds).
 """
 
 from __future__ import annotations
@@ -36,6 +46,21 @@ sys.path.insert(0, str(_HERE.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 os.environ.setdefault("HELPDESK_TESTING", "1")  # no manifest static storage, plain cookies
 os.environ.setdefault("AXES_ENABLED", "0")
+
+
+def _redis_up() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+# The production shape: Redis as the cache (host -> tenant, cached_db sessions).
+if "CACHE_REDIS" not in os.environ and _redis_up():
+    os.environ["CACHE_REDIS"] = "1"
 BENCH_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
 )
@@ -201,7 +226,7 @@ def measure(client: object, urls: list[str], requests: int) -> tuple[float, floa
     return statistics.median(times), p95, max(times), max(queries)
 
 
-def run(requests: int) -> None:
+def run(requests: int) -> dict[str, tuple[float, float, float, int]]:
     from django.test import Client
 
     from tenants.models import Membership, Tenant
@@ -222,15 +247,102 @@ def run(requests: int) -> None:
     ]
     for _, urls in cases:  # warm caches and connections
         measure(client, urls, 5)
+    print(f"cache: {'Redis' if os.environ.get('CACHE_REDIS') == '1' else 'local memory'}")
     print(f"\n{'case':42} {'median':>9} {'p95':>9} {'max':>9} {'queries':>8}")
+    results = {}
     for name, urls in cases:
-        median, p95, worst, queries = measure(client, urls, requests)
+        results[name] = median, p95, worst, queries = measure(client, urls, requests)
         print(f"{name:42} {median:7.1f}ms {p95:7.1f}ms {worst:7.1f}ms {queries:8d}")
+    for deep, first in (
+        ("queue deep pages (cursor)", "queue page 1 (50 rows)"),
+        ("API deep pages (cursor)", "API first_response_due_at page 1 (50)"),
+    ):
+        print(f"{deep}: p95 {results[deep][1] / results[first][1]:.2f}x page 1")
+    return results
+
+
+DH_DIR = _HERE.parent / ".run" / "bench-django-helpdesk"
+DH_URL = os.environ.get(
+    "BENCH_DH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench_dh"
+)
+
+
+def django_helpdesk_side(requests: int) -> dict | str:
+    """django-helpdesk's list on the same 100,000 open tickets, in its own virtualenv and
+    process (its package is also called `helpdesk`: never on our sys.path). The figures, or
+    why there are none."""
+    import json
+    import shutil
+    import subprocess
+
+    python = DH_DIR / "venv" / "bin" / "python"
+    try:
+        if not python.exists():
+            DH_DIR.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["python3", "-m", "venv",
+                            str(DH_DIR / "venv")], check=True)  # fmt: skip
+            subprocess.run([str(python), "-m", "pip", "install", "-q", "django-helpdesk",
+                            "psycopg[binary]"], check=True)  # fmt: skip
+        shutil.copy(_HERE / "django_helpdesk_side.py", DH_DIR / "django_helpdesk_side.py")
+        ours_only = ("DJANGO", "PYTHON", "DATABASE", "CACHE", "HELPDESK")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(ours_only)}
+        done = subprocess.run(
+            [str(python), "django_helpdesk_side.py", DH_URL, str(requests)],
+            cwd=DH_DIR, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.CalledProcessError) as error:
+        return f"could not install django-helpdesk: {error}"
+    if done.returncode != 0:
+        return f"django-helpdesk run failed: {done.stderr.strip()[-2000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def compare(ours: dict, theirs: dict | str, dh_requests: int) -> None:
+    if isinstance(theirs, str):
+        print(f"\ndjango-helpdesk comparison: not run. {theirs}")
+        return
+    print(f"\nSame 100,000 open tickets, 50 rows a page; django-helpdesk: {theirs.pop('_version')}"
+          f" ({dh_requests} requests a case: each takes seconds)")  # fmt: skip
+    print(
+        f"{'ours':38} {'median':>8} {'p95':>8} {'q':>3} | {'django-helpdesk':28} "
+        f"{'median':>9} {'p95':>9} {'q':>4} | {'p95 ratio':>9}"
+    )
+    page, first = theirs["list page"], theirs["rows page 1 (50)"]
+    # What an agent waits for before seeing rows: the page, then its datatables request.
+    theirs["page + rows page 1"] = {
+        key: page[key] + first[key] for key in ("median", "p95", "queries")
+    }
+    pairs = [
+        ("queue page 1 (50 rows)", "list page"),
+        ("queue page 1 (50 rows)", "page + rows page 1"),
+        ("queue page 1 (50 rows)", "rows page 1 (50)"),
+        ("queue deep pages (cursor)", "rows deep pages (50)"),
+        ("API first_response_due_at page 1 (50)", "rows page 1 (50)"),
+        ("API deep pages (cursor)", "rows deep pages (50)"),
+    ]
+    for mine, other in pairs:
+        m, t = ours[mine], theirs[other]
+        print(
+            f"{mine:38} {m[0]:6.1f}ms {m[1]:6.1f}ms {m[3]:3d} | {other:28} "
+            f"{t['median']:7.1f}ms {t['p95']:7.1f}ms {t['queries']:4d} | "
+            f"{t['p95'] / m[1]:8.1f}x"
+        )
+    print(
+        "(django-helpdesk's list page is an empty shell: its rows come from the datatables "
+        "request, which COUNTs the whole queue twice and pages with OFFSET.)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--dh-requests",
+        type=int,
+        default=20,
+        help="requests per django-helpdesk case (each takes seconds)",
+    )
+    parser.add_argument("--no-django-helpdesk", action="store_true")
     parser.add_argument("--reseed", action="store_true")
     args = parser.parse_args()
     ensure_database()
@@ -240,11 +352,11 @@ def main() -> None:
     if not seeded():
         unseed()
         seed()
-    run(args.requests)
-    print(
-        "\ndjango-helpdesk comparison: not run (stretch goal; needs its own virtualenv and "
-        "schema, left out for time)."
-    )
+    ours = run(args.requests)
+    if args.no_django_helpdesk:
+        return
+    print("\ndjango-helpdesk: installing/seeding if needed, then timing...", flush=True)
+    compare(ours, django_helpdesk_side(args.dh_requests), args.dh_requests)
 
 
 if __name__ == "__main__":
