@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django import template
+
+from sla.durations import format_duration
 
 register = template.Library()
 
@@ -21,3 +23,9 @@ def in_zone(value: datetime | None, zone: str) -> str:
 @register.filter
 def iso(value: datetime | None) -> str:
     return value.isoformat() if value is not None else ""
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A business duration as people read it: "4h", "1h 30m"."""
+    return format_duration(value)
