@@ -13,7 +13,14 @@ from sla.models import Priority
 from tenants.models import Membership, Tenant
 
 from ..models import CannedResponse, Status, Ticket
-from .common import deadlines_reload, event_record, now_or, ticket_lock, ticket_touch
+from .common import (
+    deadlines_reload,
+    event_record,
+    now_or,
+    ticket_lock,
+    ticket_touch,
+    tickets_each,
+)
 
 TIERS = (1, 2, 3)
 
@@ -133,15 +140,14 @@ def ticket_bulk_assign(
     actor: Membership,
     at: datetime | None = None,
 ) -> tuple[list[Ticket], dict[str, str]]:
+    """Each ticket in its own transaction; returns the changed ones and why the others failed."""
     at = now_or(at)
-    changed, failed = [], {}
-    for ticket in tickets:
-        try:
-            ticket_assign(tenant=tenant, ticket=ticket, assignee=assignee, actor=actor, at=at)
-            changed.append(ticket)
-        except ValidationError as error:
-            failed[ticket.reference] = "; ".join(error.messages)
-    return changed, failed
+    return tickets_each(
+        tickets,
+        lambda ticket: ticket_assign(
+            tenant=tenant, ticket=ticket, assignee=assignee, actor=actor, at=at
+        ),
+    )
 
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")

@@ -13,7 +13,14 @@ from tenants.models import Membership, Tenant
 
 from ..models import Status, Ticket
 from ..workflow import PAUSED_STATUSES, check_transition
-from .common import deadlines_reload, event_record, now_or, ticket_lock, ticket_touch
+from .common import (
+    deadlines_reload,
+    event_record,
+    now_or,
+    ticket_lock,
+    ticket_touch,
+    tickets_each,
+)
 
 PAUSE_REASON = {
     Status.PENDING_CUSTOMER: SegmentKind.PAUSED_CUSTOMER,
@@ -144,11 +151,9 @@ def ticket_bulk_set_status(
 ) -> tuple[list[Ticket], dict[str, str]]:
     """Each ticket in its own transaction; returns the changed ones and why the others failed."""
     at = now_or(at)
-    changed, failed = [], {}
-    for ticket in tickets:
-        try:
-            ticket_set_status(tenant=tenant, ticket=ticket, status=status, actor=actor, at=at)
-            changed.append(ticket)
-        except ValidationError as error:
-            failed[ticket.reference] = "; ".join(error.messages)
-    return changed, failed
+    return tickets_each(
+        tickets,
+        lambda ticket: ticket_set_status(
+            tenant=tenant, ticket=ticket, status=status, actor=actor, at=at
+        ),
+    )
