@@ -169,7 +169,7 @@ class ThresholdsField(forms.CharField):
         for part in text.replace(" ", "").split(","):
             if not part:
                 continue
-            if not part.isdigit() or not 1 <= int(part) <= 99:
+            if not part.isdecimal() or not 1 <= int(part) <= 99:  # isdigit() admits "²"
                 raise forms.ValidationError(f"{part!r}: give percentages between 1 and 99.")
             out.append(int(part))
         return sorted(set(out))

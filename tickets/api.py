@@ -45,7 +45,7 @@ class TicketAPIView(APIView):
 
 def _page_size(request: Request) -> int:
     raw = request.query_params.get("page_size", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_PAGE_SIZE:  # isdigit() admits "²"
         raise ValidationError({"page_size": f"A number from 1 to {MAX_PAGE_SIZE}."})
     return int(raw)
 

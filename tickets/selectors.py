@@ -142,7 +142,7 @@ def _filter_people(
         tickets = tickets.filter(assignee=membership)
     elif filters.assignee == "none" or filters.view == "unassigned":
         tickets = tickets.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
+    elif filters.assignee.isdecimal():  # not isdigit(): int("²") raises
         tickets = tickets.filter(assignee_id=int(filters.assignee))
     return tickets
 

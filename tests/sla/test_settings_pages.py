@@ -360,3 +360,20 @@ def test_agents_cannot_retry_a_recompute(tenant_client, agent, tenant):
     assert tenant_client.post(f"/settings/sla/jobs/{job.pk}/retry/").status_code == 404
     job.refresh_from_db()
     assert job.status == RecomputeJob.Status.FAILED
+
+
+@pytest.mark.parametrize("text", ["²", "50, ²", "x"])
+def test_warning_thresholds_refuse_what_is_not_a_whole_percentage(text):
+    # "²".isdigit() is true but int("²") raises: a field error, never a 500.
+    from django import forms as django_forms
+
+    from sla.forms import ThresholdsField
+
+    with pytest.raises(django_forms.ValidationError):
+        ThresholdsField().clean(text)
+
+
+def test_warning_thresholds_are_sorted_and_unique():
+    from sla.forms import ThresholdsField
+
+    assert ThresholdsField().clean("80, 50,80") == [50, 80]

@@ -220,6 +220,15 @@ def test_list_bad_parameters_are_400(client, agent, configured):
         assert client.get(f"/api/tickets/?{query}").status_code == 400, query
 
 
+def test_list_numbers_that_are_digits_but_not_decimals_are_400(client, agent, configured):
+    # "²".isdigit() is true but int("²") raises: such a parameter must be a 400, not a 500.
+    login_as(client, agent)
+    for query in ("page_size=²", "tier=²", "customer=²"):
+        assert client.get(f"/api/tickets/?{query}").status_code == 400, query
+    assert client.get("/api/tickets/?assignee=²").status_code == 200
+    assert client.get("/api/tickets/?customer=99999999999999999999999").status_code == 200
+
+
 def test_list_filters_and_search(client, client_user, other_client, agent, configured):
     vpn = make_ticket(client_user, subject="VPN is flaky", priority="high")
     make_ticket(other_client, subject="Invoice wrong", priority="low")

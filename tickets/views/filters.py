@@ -15,7 +15,7 @@ def _int(params: Mapping[str, Any], name: str, errors: dict[str, str]) -> int | 
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdecimal():  # isdigit() admits "²", which int() refuses
         errors[name] = "A whole number."
         return None
     return int(raw)
