@@ -101,6 +101,22 @@ def test_bulk_assign_and_status(client, client_user, agent, configured):
     assert Ticket.objects.get(pk=a.pk).status == Status.ON_HOLD
 
 
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("", "/queue/"),
+        ("/queue/?status=new", "/queue/?status=new"),
+        ("https://evil.example/", "/queue/"),
+        ("//evil.example/", "/queue/"),
+    ],
+)
+def test_a_refused_bulk_form_goes_back_only_to_this_site(client, agent, next_url, expected):
+    login_as(client, agent)
+    response = client.post("/queue/bulk/", {"action": "nope", "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == expected
+
+
 @pytest.mark.parametrize("count", [3, 12])
 def test_the_queue_costs_the_same_queries_whatever_its_length(
     client, client_user, agent, configured, django_assert_num_queries, count

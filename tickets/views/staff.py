@@ -11,6 +11,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from tenants.access import member_required
@@ -83,6 +84,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/queue.html", context, status=status)
 
 
+def _local_or_queue(request: HttpRequest, url: str) -> str:
+    """`url` if it stays on this host, else the queue: a posted `next` must not send an agent
+    to another site (an open redirect)."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return reverse("tickets:queue")
+
+
 @member_required(Perm.TICKET_BULK)
 @require_POST
 def queue_bulk(request: HttpRequest) -> HttpResponse:
@@ -90,7 +101,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for error in form.errors.values():
             messages.error(request, " ".join(error))
-        return redirect(request.POST.get("next") or "tickets:queue")
+        return redirect(_local_or_queue(request, request.POST.get("next", "")))
     tickets = selectors.tickets_for_bulk(tenant=request.tenant, references=form.references)
     if form.cleaned_data["action"] == "assign":
         changed, failed = services.ticket_bulk_assign(
