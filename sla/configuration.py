@@ -100,18 +100,21 @@ def target_save(*, tenant: Tenant, target: Target) -> RecomputeJob | None:
 
 @transaction.atomic
 def policy_version_create(
-    *, tenant: Tenant, source: SupportPolicy, new: SupportPolicy
+    *, tenant: Tenant, plan: Plan, new: SupportPolicy, source: SupportPolicy | None = None
 ) -> SupportPolicy:
-    """Schedule a new version of `source`'s plan, starting with a copy of its targets.
+    """Schedule a new version of `plan`'s policy, starting with a copy of `source`'s targets
+    (none for a plan's first version).
 
     Tickets keep the version in force when they were created; only tickets created after
     `new.effective_from` use the new one.
     """
-    latest = SupportPolicy.objects.for_tenant(tenant).filter(plan=source.plan)
+    latest = SupportPolicy.objects.for_tenant(tenant).filter(plan=plan)
     new.tenant = tenant
-    new.plan = source.plan
+    new.plan = plan
     new.version = max(latest.values_list("version", flat=True), default=0) + 1
     new.save()
+    if source is None:
+        return new
     Target.objects.bulk_create(
         Target(tenant=tenant, policy=new, priority_id=t.priority_id, metric=t.metric,
                duration=t.duration, calendar_id=t.calendar_id)

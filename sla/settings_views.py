@@ -128,12 +128,9 @@ def policy_new(request: HttpRequest, plan_id: int) -> HttpResponse:
         new.max_pause, new.pause_on_hold = source.max_pause, source.pause_on_hold
     form = forms.PolicyForm(request.POST or None, instance=new, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        new = form.save(commit=False)
-        if source is None:
-            new.version = 1
-            new.save()
-        else:
-            configuration.policy_version_create(tenant=request.tenant, source=source, new=new)
+        new = configuration.policy_version_create(
+            tenant=request.tenant, plan=plan, new=form.save(commit=False), source=source
+        )
         return redirect("sla:policy_edit", policy_id=new.pk)
     return _form_page(request, form, f"Schedule a new version of {plan.name}")
 

@@ -141,6 +141,16 @@ def test_scheduling_a_version_copies_targets_and_a_past_date_is_refused(
     assert "version 2 takes effect on 1 Jan 2099" in page
 
 
+def test_a_plans_first_version_is_version_1_with_no_targets(tenant_client, tenant_admin, bytez):
+    plan = Plan.objects.create(tenant=bytez, key="starter", name="Starter")
+    login_as(tenant_client, tenant_admin)
+    data = {"effective_from": "2099-01-01 00:00", "warning_thresholds": "50"}
+    response = tenant_client.post(f"/settings/sla/plans/{plan.pk}/policies/new/", data)
+    assert response.status_code == 302
+    first = plan.policies.get()
+    assert first.version == 1 and first.tenant == bytez and not first.targets.exists()
+
+
 def test_bad_thresholds_and_duplicate_keys_are_field_errors(tenant_client, tenant_admin, bytez):
     login_as(tenant_client, tenant_admin)
     policy = Plan.objects.get(tenant=bytez, key="premium").policies.get()
