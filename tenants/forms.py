@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django import forms
@@ -53,6 +54,20 @@ class TenantPasswordResetForm(auth_forms.PasswordResetForm):
     def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         self.tenant = getattr(request, "tenant", None)
         super().save(*args, request=request, **kwargs)
+
+
+class ProfileForm(forms.ModelForm):
+    """A person's own name and the time zone their deadlines are shown in."""
+
+    time_zone = forms.TypedChoiceField(
+        choices=[("", "The support provider's zone")]
+        + [(zone, zone) for zone in sorted(zoneinfo.available_timezones())],
+        required=False,
+    )
+
+    class Meta:
+        model = User
+        fields = ["full_name", "time_zone"]
 
 
 class CustomerContactsForm(forms.ModelForm):

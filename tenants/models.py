@@ -81,6 +81,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200, blank=True, default="")
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
+        help_text="Times are shown in this zone; empty means the support provider's zone.",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May use the site-wide Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
 from .access import member_required
-from .forms import CustomerContactsForm, TenantLoginForm, TenantPasswordResetForm
+from .forms import CustomerContactsForm, ProfileForm, TenantLoginForm, TenantPasswordResetForm
 from .models import Customer, Tenant
 from .roles import Perm
 
@@ -81,6 +81,18 @@ def landing(request: HttpRequest) -> HttpResponse:
 
     tenants = Tenant.objects.filter(is_active=True) if settings.DEBUG else Tenant.objects.none()
     return render(request, "landing.html", {"tenants": tenants})
+
+
+@member_required()
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Profile saved.")
+            return redirect("accounts:profile")
+        return render(request, "accounts/profile.html", {"form": form}, status=400)
+    return render(request, "accounts/profile.html", {"form": form})
 
 
 @member_required(Perm.CUSTOMER_CONTACTS_MANAGE)

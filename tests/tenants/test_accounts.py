@@ -100,3 +100,24 @@ def test_anonymous_visitors_are_sent_to_sign_in(tenant_client, tenant, path):
     response = tenant_client.get(path)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_member_sets_the_zone_their_deadlines_are_shown_in(tenant_client, client_user):
+    from tests.conftest import login_as
+
+    login_as(tenant_client, client_user)
+    response = tenant_client.post(
+        "/accounts/profile/", {"full_name": "Cleo Client", "time_zone": "Europe/London"}
+    )
+    assert response.status_code == 302
+    client_user.user.refresh_from_db()
+    assert client_user.user.time_zone == "Europe/London"
+
+
+def test_an_unknown_zone_is_a_field_error(tenant_client, client_user):
+    from tests.conftest import login_as
+
+    login_as(tenant_client, client_user)
+    response = tenant_client.post("/accounts/profile/", {"time_zone": "Mars/Olympus"})
+    assert response.status_code == 400
+    assert b"Select a valid choice" in response.content

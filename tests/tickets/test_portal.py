@@ -80,6 +80,16 @@ def test_the_ticket_page_says_what_the_client_is_owed_in_their_time(
     assert "We will respond by Tue 26 May, 10:00 (your time, America/New_York)" in body
 
 
+def test_a_client_with_their_own_zone_is_told_in_it(client, client_user, configured):
+    client_user.user.time_zone = "Europe/London"
+    client_user.user.save()
+    with time_machine.travel(T0, tick=False):
+        ticket = make_ticket(client_user, priority="critical")
+    login_as(client, client_user)
+    body = client.get(f"/tickets/{ticket.reference}/").content.decode()
+    assert "We will respond by Tue 26 May, 15:00 (your time, Europe/London)" in body
+
+
 def test_the_paused_state_is_explained(client, client_user, agent, configured):
     ticket = make_ticket(client_user)
     services.ticket_set_status(
