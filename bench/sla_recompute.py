@@ -45,9 +45,9 @@ from sla.models import (  # noqa: E402
     Target,
 )
 from sla.recompute import recompute_job_run  # noqa: E402
-from sla.services import ticket_model  # noqa: E402
 from tenants.models import Customer, Membership, Tenant, User  # noqa: E402
 from tenants.roles import Role  # noqa: E402
+from tickets.models import Ticket  # noqa: E402
 
 START = datetime(2026, 3, 2, 14, tzinfo=UTC)
 
@@ -72,7 +72,7 @@ def seed(n: int) -> tuple[Tenant, Calendar]:
     requester = Membership.objects.create(
         tenant=tenant, user=user, role=Role.CLIENT, customer=customer
     )
-    tickets = ticket_model()._meta.db_table
+    tickets = Ticket._meta.db_table
     clocks = SlaClock._meta.db_table
     segments = ClockSegment._meta.db_table
     with connection.cursor() as cursor:
@@ -109,7 +109,7 @@ def seed(n: int) -> tuple[Tenant, Calendar]:
 
 
 def vacuum() -> None:
-    tables = [ticket_model()._meta.db_table, SlaClock._meta.db_table, ClockSegment._meta.db_table]
+    tables = [Ticket._meta.db_table, SlaClock._meta.db_table, ClockSegment._meta.db_table]
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"VACUUM ANALYZE {table}")
@@ -117,7 +117,7 @@ def vacuum() -> None:
 
 def cleanup(tenant: Tenant) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
-        for model in (ClockSegment, SlaClock, RecomputeJob, ticket_model()):
+        for model in (ClockSegment, SlaClock, RecomputeJob, Ticket):
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE tenant_id = %s", [tenant.pk])
         Membership.objects.for_tenant(tenant).delete()
         Customer.objects.for_tenant(tenant).delete()
@@ -152,7 +152,7 @@ def main() -> None:
             reason=f"Recomputed: calendar 'Office' changed (rev {calendar.revision})",
         )  # fmt: skip
         t0 = time.perf_counter()
-        recompute_job_run(job.pk)
+        recompute_job_run(tenant=tenant, job_id=job.pk)
         elapsed = time.perf_counter() - t0
         job.refresh_from_db()
         changed = ClockSegment.objects.for_tenant(tenant).filter(note=job.reason).count()

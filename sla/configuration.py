@@ -4,7 +4,7 @@ clock's deadline bumps what must be bumped and queues a recompute — never a si
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F, Model, ProtectedError, RestrictedError
@@ -130,10 +130,10 @@ class InUse(Exception):
     """The row is referenced (by tickets, customers, targets or clocks): it cannot go."""
 
 
-def _tickets(tenant: Tenant) -> Any:
-    from .services import ticket_model  # Ticket, reached without importing `tickets`
+def _tickets_using(tenant: Tenant, **ids: int) -> int:
+    from .ports import ticket_rows  # tickets count their own rows: sla never queries them
 
-    return ticket_model().objects.for_tenant(tenant)
+    return ticket_rows().count_using(tenant=tenant, **ids)
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -156,7 +156,7 @@ def calendar_usage(*, tenant: Tenant, calendar: Calendar) -> None:
 def plan_usage(*, tenant: Tenant, plan: Plan) -> None:
     """Raise InUse when customers are on the plan or tickets run under one of its versions."""
     customers = Customer.objects.for_tenant(tenant).filter(plan=plan).count()
-    tickets = _tickets(tenant).filter(policy__plan=plan).count()
+    tickets = _tickets_using(tenant, plan_id=plan.pk)
     clocks = SlaClock.objects.for_tenant(tenant).filter(target__policy__plan=plan).exists()
     reasons = []
     if customers:
@@ -170,7 +170,7 @@ def plan_usage(*, tenant: Tenant, plan: Plan) -> None:
 
 def priority_usage(*, tenant: Tenant, priority: Priority) -> None:
     """Raise InUse when tickets have (or had clocks under) the priority."""
-    tickets = _tickets(tenant).filter(priority=priority).count()
+    tickets = _tickets_using(tenant, priority_id=priority.pk)
     clocks = SlaClock.objects.for_tenant(tenant).filter(target__priority=priority).count()
     reasons = []
     if tickets:
@@ -186,7 +186,7 @@ def policy_usage(*, tenant: Tenant, policy: SupportPolicy, now: datetime) -> Non
     reasons = []
     if policy.effective_from <= now:
         reasons.append("it has already taken effect")
-    tickets = _tickets(tenant).filter(policy=policy).count()
+    tickets = _tickets_using(tenant, policy_id=policy.pk)
     if tickets or SlaClock.objects.for_tenant(tenant).filter(target__policy=policy).exists():
         reasons.append(f"{_count(tickets, 'ticket runs', 'tickets run')} under it")
     _refuse(f"{policy}", reasons, "Only a scheduled version no ticket uses can be withdrawn; "

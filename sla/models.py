@@ -223,10 +223,14 @@ class SlaClock(TenantOwned):
     cycle = models.PositiveIntegerField(default=1, help_text="Restarts of next-response.")
     paused_at = models.DateTimeField(null=True, blank=True)
     pause_kind = models.CharField(max_length=20, blank=True, default="")
+    # The next instant the breach scan must look at this clock: its next un-warned warning
+    # threshold or its deadline, while running and not breached; null otherwise. Kept by every
+    # transition (sla.clock_state) and by the recompute's bulk UPDATE.
+    next_alert_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwned.Meta):
-        ordering = ["ticket", "metric"]
+        # No default ordering: ordering by ticket would join tickets_ticket in hot queries.
         constraints = [
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(fields=["ticket", "metric"], name="clock_one_per_metric"),
@@ -234,11 +238,12 @@ class SlaClock(TenantOwned):
             SameTenantForeignKey(field="target", name="clock_target_same_tenant"),
         ]
         indexes = [
-            # "Running clocks due before T" is an index range scan over this partial index.
+            # The breach scan claims due clocks by this column: the index holds only clocks
+            # something will still happen to, so breached, paused and ended ones leave it.
             models.Index(
-                fields=["due_at"],
-                condition=models.Q(status="running"),
-                name="slaclock_running_due_idx",
+                fields=["next_alert_at"],
+                condition=models.Q(next_alert_at__isnull=False),
+                name="slaclock_next_alert_idx",
             ),
         ]
 
@@ -267,7 +272,7 @@ class ClockSegment(TenantOwned):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta(TenantOwned.Meta):
-        ordering = ["clock", "started_at", "id"]
+        # No default ordering (it joined clocks and tickets); readers order explicitly.
         constraints = [
             *TenantOwned.Meta.constraints,
             SameTenantForeignKey(field="clock", name="segment_clock_same_tenant"),
@@ -293,6 +298,12 @@ class RecomputeJob(TenantOwned):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The lease: the worker running the job refreshes `heartbeat_at` with every chunk; a
+    # running job whose heartbeat is older than the lease lost its worker and is claimed again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Claims of this run (1 + takeovers after its lease expired)."
+    )
 
     class Meta(TenantOwned.Meta):
         ordering = ["-created_at"]

@@ -2,68 +2,100 @@
 
 `recompute_job_run(job_id)`:
 
-1. Claim the job with a conditional UPDATE (pending → running): a second worker handed the
-   same id claims nothing and returns, so a job runs once.
+1. Claim the job with a conditional UPDATE: pending → running, or running whose lease expired
+   (its heartbeat is older than `LEASE`: the worker died). A second worker handed the id of a
+   job that is alive claims nothing and returns. A job taken over more than `MAX_ATTEMPTS`
+   times is marked failed (the admin sees why and may retry it).
 2. Walk the affected clocks (open clocks on the job's calendar or policy) by primary key in
-   chunks; each chunk is its own transaction, so progress (`done`) is visible while it runs.
-3. For each clock, take the target's *current* duration and calendar and recompute, in Python
-   with the pure calendar: `due_at = add_business_time(consumed_as_of, duration - consumed)`.
-   Deterministic: the result depends only on the rows, never on when the job runs. The new
-   hours apply from the clock's last checkpoint (start, resume or retarget).
-4. Write the chunk back with one VALUES-join UPDATE (`unnest` arrays). The WHERE clause
-   repeats the status and `consumed_as_of` that were read: a clock that an event (pause, reply)
-   changed meanwhile is left to that event, which already used the new configuration — the
-   race loses nothing and overwrites nothing.
-5. For the rows actually changed: COPY in a ledger row (a point event) with `due_at_before` /
-   `due_at_after` and the job's reason.
-6. Re-sync the chunk's tickets' deadline columns (one UPDATE), bump `done`.
+   chunks of `CHUNK`; each chunk is its own transaction that also refreshes the heartbeat and
+   `done`, so progress is visible and a dead worker is noticed within one lease.
+3. Per chunk, THE LOCK ORDER (as for ticket events, see `sla.services.clocks_lock`): the
+   chunk's tickets first, ascending id (through the tickets port: `sla` never touches their
+   table), then the clocks, ascending id, re-read under the lock. A ticket event therefore
+   either finished before (and the clock is re-read as it left it) or waits for the chunk
+   (and then reads the new configuration): no deadlock, no lost update.
+4. For each clock, take the target's *current* duration and calendar and recompute with the
+   pure core (`clock_state.recomputed`): deterministic, so running a chunk twice (a job taken
+   over after a crash) changes nothing the first run already changed.
+5. Write the chunk back with one VALUES-join UPDATE (`unnest` arrays), `next_alert_at`
+   included; COPY in a ledger row per moved clock; hand the chunk's tickets their new
+   deadlines through the port (tickets writes its own rows).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from .models import (
-    Calendar,
-    ClockSegment,
-    ClockStatus,
-    RecomputeJob,
-    SegmentKind,
-    SlaClock,
-)
-from .services import sync_ticket_deadlines
+from . import clock_state as core
+from .clock_rows import STATE_FIELDS
+from .clock_state import ClockRules, ClockState, TicketDeadlines
+from .models import Calendar, ClockSegment, ClockStatus, RecomputeJob, SlaClock, SupportPolicy
+from .ports import ticket_rows
+
+if TYPE_CHECKING:
+    from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
-CHUNK = 5000
+# From the environment (sla does not import the project package): int() fails loudly on junk.
+CHUNK = int(os.environ.get("SLA_RECOMPUTE_CHUNK", "5000"))
+LEASE = timedelta(seconds=int(os.environ.get("SLA_RECOMPUTE_LEASE_SECONDS", "300")))
+MAX_ATTEMPTS = 3
 OPEN = (ClockStatus.RUNNING, ClockStatus.PAUSED)
+Status = RecomputeJob.Status
 
 
-def recompute_job_run(job_id: int) -> None:
-    now = timezone.now()
-    claimed = (
-        RecomputeJob.objects.cross_tenant()
-        .filter(pk=job_id, status=RecomputeJob.Status.PENDING)
-        .update(status=RecomputeJob.Status.RUNNING, started_at=now)
+class LeaseLost(Exception):
+    """Another worker took the job over (this one was presumed dead): stop quietly."""
+
+
+def _claim(tenant: Tenant, job_id: int, now: datetime) -> int | None:
+    """The claim's attempt number, or None when the job is not ours to run."""
+    jobs = RecomputeJob.objects.for_tenant(tenant).filter(pk=job_id)
+    fresh = jobs.filter(status=Status.PENDING).update(
+        status=Status.RUNNING, started_at=now, heartbeat_at=now, attempts=1, done=0
     )
-    if not claimed:
+    if fresh:
+        return 1
+    stale = jobs.filter(status=Status.RUNNING).filter(
+        Q(heartbeat_at__lt=now - LEASE) | Q(heartbeat_at__isnull=True)
+    )
+    if not stale.update(heartbeat_at=now, attempts=F("attempts") + 1, done=0):
+        return None
+    return jobs.values_list("attempts", flat=True).get()
+
+
+def recompute_job_run(*, tenant: Tenant, job_id: int) -> None:
+    """Run (or take over) one tenant's recompute job; call it inside `tenant_scope(tenant)`."""
+    now = timezone.now()
+    attempt = _claim(tenant, job_id, now)
+    if attempt is None:
         return
-    job = RecomputeJob.objects.cross_tenant().select_related("tenant").get(pk=job_id)
+    job = RecomputeJob.objects.for_tenant(tenant).get(pk=job_id)
+    job.tenant = tenant
+    mine = RecomputeJob.objects.for_tenant(tenant).filter(pk=job.pk, attempts=attempt)
+    if attempt > MAX_ATTEMPTS:
+        mine.update(
+            status=Status.FAILED, finished_at=now,
+            error=f"Its worker stopped {attempt - 1} times (no heartbeat for {LEASE}).",
+        )  # fmt: skip
+        return
     try:
-        _run(job, now)
+        _run(job, mine)
+    except LeaseLost:
+        logger.warning("recompute job %s was taken over by another worker", job_id)
+        return
     except Exception as exc:
         logger.exception("recompute job %s failed", job_id)
-        RecomputeJob.objects.for_tenant(job.tenant).filter(pk=job.pk).update(
-            status=RecomputeJob.Status.FAILED, error=repr(exc)[:2000], finished_at=timezone.now()
-        )
+        mine.update(status=Status.FAILED, error=repr(exc)[:2000], finished_at=timezone.now())
         raise
-    RecomputeJob.objects.for_tenant(job.tenant).filter(pk=job.pk).update(
-        status=RecomputeJob.Status.DONE, finished_at=timezone.now()
-    )
+    mine.update(status=Status.DONE, finished_at=timezone.now())
 
 
 def _affected(job: RecomputeJob) -> QuerySet[SlaClock]:
@@ -75,81 +107,126 @@ def _affected(job: RecomputeJob) -> QuerySet[SlaClock]:
     return clocks
 
 
-def _run(job: RecomputeJob, now: datetime) -> None:
+def _run(job: RecomputeJob, mine: QuerySet[RecomputeJob]) -> None:
     affected = _affected(job)
-    total = affected.count()
-    RecomputeJob.objects.for_tenant(job.tenant).filter(pk=job.pk).update(total=total)
-    calendars = {c.pk: c for c in Calendar.objects.for_tenant(job.tenant)}
+    if not mine.update(total=affected.count(), heartbeat_at=timezone.now()):
+        raise LeaseLost
+    rules = _rules_by_target_parts(job)
     last_id = 0
     while True:
         rows = list(
-            affected.filter(pk__gt=last_id)
-            .order_by("pk")
-            .values_list(
-                "pk", "ticket_id", "status", "pause_kind", "due_at", "consumed",
-                "consumed_as_of", "target_duration", "target__duration", "target__calendar_id",
-            )[:CHUNK]
-        )  # fmt: skip
+            affected.filter(pk__gt=last_id).order_by("pk").values_list("pk", "ticket_id")[:CHUNK]
+        )
         if not rows:
             break
         last_id = rows[-1][0]
         with transaction.atomic():
-            _apply_chunk(job, rows, calendars, now)
-            RecomputeJob.objects.for_tenant(job.tenant).filter(pk=job.pk).update(
-                done=F("done") + len(rows)
+            _apply_chunk(job, rows, rules, timezone.now())
+            beat = mine.filter(status=Status.RUNNING).update(
+                done=F("done") + len(rows), heartbeat_at=timezone.now()
             )
+            if not beat:
+                raise LeaseLost  # rolls this chunk back: the new owner redoes it
 
 
-def _apply_chunk(job: RecomputeJob, rows: list[tuple], calendars: dict, now: datetime) -> None:
-    ids, dues, durations, as_of = [], [], [], []
-    meta: dict[int, tuple] = {}
-    for pk, ticket_id, status, pause_kind, due, consumed, consumed_as_of, old_dur, dur, cal in rows:
-        new_due = None
-        if status == ClockStatus.RUNNING:
-            remaining = dur - consumed
-            business = calendars[cal].as_business_calendar()
-            new_due = (
-                business.add_business_time(consumed_as_of, remaining)
-                if remaining >= timedelta(0)
-                else now
+class _Rules:
+    """ClockRules per (calendar, policy), built once per job (calendars cached per revision)."""
+
+    def __init__(self, job: RecomputeJob) -> None:
+        self.calendars = {c.pk: c for c in Calendar.objects.for_tenant(job.tenant)}
+        self.policies = {p.pk: p for p in SupportPolicy.objects.for_tenant(job.tenant)}
+        self.built: dict[tuple[int, int], ClockRules] = {}
+
+    def get(self, calendar_id: int, policy_id: int) -> ClockRules:
+        key = (calendar_id, policy_id)
+        found = self.built.get(key)
+        if found is None:
+            policy = self.policies[policy_id]
+            found = self.built[key] = ClockRules(
+                calendar=self.calendars[calendar_id].as_business_calendar(),
+                warning_thresholds=tuple(policy.warning_thresholds or ()),
+                max_pause=policy.max_pause,
+                pause_on_hold=policy.pause_on_hold,
             )
-        if new_due == due and dur == old_dur:
-            continue  # nothing moves: no ledger entry for a change that changed nothing
+        return found
+
+
+def _rules_by_target_parts(job: RecomputeJob) -> _Rules:
+    return _Rules(job)
+
+
+COLUMNS = (
+    "pk", "ticket_id", "metric", *STATE_FIELDS,
+    "target__duration", "target__calendar_id", "target__policy_id",
+)  # fmt: skip
+
+
+def _apply_chunk(job: RecomputeJob, rows: list[tuple], rules: _Rules, now: datetime) -> None:
+    ticket_ids = sorted({ticket_id for _, ticket_id in rows})
+    ticket_rows().lock(tenant=job.tenant, ticket_ids=ticket_ids)  # tickets first ...
+    locked = list(  # ... then their clocks, ascending id, as they are now
+        SlaClock.objects.for_tenant(job.tenant)
+        .filter(pk__in=[pk for pk, _ in rows], status__in=OPEN)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list(*COLUMNS)
+    )
+    ids, dues, durations, alerts, moved = [], [], [], [], []
+    tickets: set[int] = set()
+    for pk, ticket_id, metric, *fields, duration, calendar_id, policy_id in locked:
+        state = ClockState(metric=metric, **dict(zip(STATE_FIELDS, fields, strict=True)))
+        new = core.recomputed(state, rules.get(calendar_id, policy_id), duration=duration, now=now)
+        if new == state:
+            continue  # nothing moves: no write, no ledger entry for a change that changed nothing
         ids.append(pk)
-        dues.append(new_due)
-        durations.append(dur)
-        as_of.append(consumed_as_of)
-        kind = SegmentKind.RUNNING if status == ClockStatus.RUNNING else pause_kind
-        meta[pk] = (ticket_id, kind, due, new_due)
+        dues.append(new.due_at)
+        durations.append(new.target_duration)
+        alerts.append(new.next_alert_at)
+        tickets.add(ticket_id)
+        if (new.due_at, new.target_duration) != (state.due_at, state.target_duration):
+            kind = "running" if state.status == ClockStatus.RUNNING else state.pause_kind
+            moved.append((pk, ticket_id, kind, state.due_at, new.due_at))
     if not ids:
         return
-    changed = _update_clocks(job, ids, dues, durations, as_of, now)
-    if changed:
-        _write_ledger(job, [(pk, *meta[pk]) for pk in changed], now)
-        sync_ticket_deadlines(tenant=job.tenant, ticket_ids={meta[pk][0] for pk in changed})
+    _update_clocks(job, ids, dues, durations, alerts, now)
+    _write_ledger(job, moved, now)
+    deadlines = _deadlines(job, sorted(tickets))
+    ticket_rows().write_deadlines(tenant=job.tenant, deadlines=deadlines)
 
 
 def _update_clocks(
-    job: RecomputeJob,
-    ids: list[int],
-    dues: list[datetime | None],
-    durations: list[timedelta],
-    as_of: list[datetime],
-    now: datetime,
-) -> list[int]:
+    job: RecomputeJob, ids: list[int], dues: list[datetime | None], durations: list[timedelta],
+    alerts: list[datetime | None], now: datetime,
+) -> None:  # fmt: skip
     table = SlaClock._meta.db_table
     sql = f"""
         UPDATE {table} AS c
-           SET due_at = v.due_at, target_duration = v.duration, updated_at = %s
+           SET due_at = v.due_at, target_duration = v.duration, next_alert_at = v.next_alert_at,
+               updated_at = %s
           FROM unnest(%s::bigint[], %s::timestamptz[], %s::interval[], %s::timestamptz[])
-               AS v(id, due_at, duration, consumed_as_of)
+               AS v(id, due_at, duration, next_alert_at)
          WHERE c.id = v.id AND c.tenant_id = %s
-           AND c.status IN ('running', 'paused') AND c.consumed_as_of = v.consumed_as_of
-     RETURNING c.id
     """  # noqa: S608 - the table name is ours; every value is a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, ids, dues, durations, as_of, job.tenant_id])
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, [now, ids, dues, durations, alerts, job.tenant_id])
+
+
+def _deadlines(job: RecomputeJob, ticket_ids: list[int]) -> dict[int, TicketDeadlines]:
+    """The tickets' deadlines from all their clocks (sla's own table), one aggregate."""
+    sql = f"""
+        SELECT ticket_id,
+               min(due_at) FILTER (WHERE status = 'running' AND metric = 'first_response'),
+               min(due_at) FILTER (WHERE status = 'running' AND metric = 'resolution'),
+               min(due_at) FILTER (WHERE status = 'running'),
+               coalesce(bool_or(status = 'breached' OR breached_at IS NOT NULL
+                                OR (status = 'running' AND due_at < %s)), false)
+          FROM {SlaClock._meta.db_table}
+         WHERE tenant_id = %s AND ticket_id = ANY(%s)
+         GROUP BY ticket_id
+    """  # noqa: S608 - the table name is ours; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), job.tenant_id, ticket_ids])
+        return {row[0]: TicketDeadlines(*row[1:]) for row in cursor.fetchall()}
 
 
 def _write_ledger(job: RecomputeJob, changes: list[tuple], now: datetime) -> None:

@@ -3,15 +3,18 @@ cross-tenant reader (the breach scan's), which says so in its name."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Prefetch
 
+from .clock_rows import rules_of, state_of
+from .clock_state import ClockRules, ScanOutcome, scan_step
 from .models import (
     Calendar,
     ClockSegment,
-    ClockStatus,
     Plan,
     PolicySection,
     Priority,
@@ -56,17 +59,52 @@ def clocks_for_ticket(*, tenant: Tenant, ticket_id: int) -> list[SlaClock]:
     )
 
 
-def running_clocks_due_before_cross_tenant(*, before: datetime, limit: int) -> QuerySet:
-    """Running clocks of every tenant due before `before`, soonest first.
+@dataclass(frozen=True)
+class DueClock:
+    """A clock claimed by the breach scan, with what is due on it at `now`.
 
-    Served by the partial index `slaclock_running_due_idx` (status = running, due_at): an
-    index range scan however many met clocks the table holds.
+    `outcome` is the pure `scan_step` result (the clock's next state, the warning thresholds
+    newly crossed, whether its deadline passed); the scan writes `outcome.state` back."""
+
+    clock: SlaClock
+    rules: ClockRules
+    outcome: ScanOutcome
+
+    @property
+    def warned(self) -> tuple[int, ...]:
+        return self.outcome.warned
+
+    @property
+    def deadline_passed(self) -> bool:
+        return self.outcome.breached
+
+
+def clocks_claim_due_cross_tenant(*, now: datetime, limit: int) -> list[DueClock]:
+    """Claim up to `limit` clocks of every tenant whose `next_alert_at` has come, soonest first.
+
+    1. Must run inside the caller's (short) transaction: the claimed rows stay locked until it
+       ends, and the caller writes each `outcome.state` back in it.
+    2. `SELECT … FOR UPDATE SKIP LOCKED` over the partial index `slaclock_next_alert_idx`:
+       two scans running at once claim disjoint rows instead of waiting on (or double
+       processing) each other; the cost follows the rows that are due, not the table.
+    3. Lock order: this locks clocks without their tickets. SKIP LOCKED never waits on a clock a
+       ticket event holds, so no deadlock; the caller must not lock ticket rows while it holds
+       these (write the tickets' deadlines after commit, through the tickets port).
     """
-    return (
+    if not connection.in_atomic_block:
+        raise RuntimeError("clocks_claim_due_cross_tenant needs the caller's transaction")
+    clocks = list(
         SlaClock.objects.cross_tenant()
-        .filter(status=ClockStatus.RUNNING, due_at__lt=before)
-        .order_by("due_at")[:limit]
+        .filter(next_alert_at__isnull=False, next_alert_at__lte=now)
+        .select_related("target__calendar", "target__policy")
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("next_alert_at")[:limit]
     )
+    claimed = []
+    for clock in clocks:
+        rules = rules_of(clock.target)
+        claimed.append(DueClock(clock, rules, scan_step(state_of(clock), rules, now)))
+    return claimed
 
 
 def plans_with_targets(*, tenant: Tenant, at: datetime) -> list[tuple[Plan, SupportPolicy | None]]:

@@ -1,19 +1,17 @@
-"""The SLA clock engine: what happens to a ticket's clocks when something happens to the ticket.
+"""The SLA clock engine's shell: what happens to a ticket's clocks when something happens to it.
 
-Ticket services call these (tickets → sla); SLA never imports `tickets`. Each call:
+The rules live in `clock_state` (pure functions over a clock's state); this module loads the
+rows, calls them, and writes the result. Ticket services call these (tickets → sla); `sla`
+never imports, queries or writes tickets' tables. Each `clocks_*` call:
 
-1. locks the ticket's clock rows (`SELECT … FOR UPDATE`), so two events on one ticket apply
-   one after the other;
-2. checkpoints business time consumed, changes status and due_at;
+1. locks the ticket's clock rows (`clocks_lock`: the caller already holds the ticket's row
+   lock — see the lock order there), so two events on one ticket apply one after the other;
+2. turns each row into a `ClockState` and applies a pure transition (checkpoint business time,
+   change status, due_at and `next_alert_at`);
 3. writes the ledger: closes the open segment of each changed clock and opens a new one with
-   `due_at_before` / `due_at_after` and a note saying why;
-4. after commit of the clock rows, `sync_ticket_deadlines` rewrites the ticket's denormalised
-   deadline columns in one UPDATE.
-
-Clock arithmetic. `consumed` is the business time (on the target's calendar) consumed up to
-`consumed_as_of`. A running clock's `due_at` is always
-`calendar.add_business_time(consumed_as_of, target_duration - consumed)`, so pausing and
-resuming never loses or invents time.
+   `due_at_before` / `due_at_after` and the transition's note;
+4. returns the ticket's new deadlines (`TicketDeadlines`) as a value: the tickets service
+   writes its own row, once per event, with everything else that changed.
 
 Rules chosen where the issue leaves a choice (also on the policy page's help):
 
@@ -22,27 +20,28 @@ Rules chosen where the issue leaves a choice (also on the policy page's help):
   (when it was finally answered). A clock the breach scan already flagged (`breached_at` set)
   also ends as breached.
 * Pauses: "waiting on the customer" always pauses; "on hold" pauses only when the policy's
-  `pause_on_hold` is on. With `SupportPolicy.max_pause`, the part of a pause beyond the cap
-  counts as running time: at resume the clock restarts as if it had resumed at
-  `paused_at + max_pause`.
+  `pause_on_hold` is on. Which ticket status pauses for which reason is tickets' mapping
+  (`tickets.workflow.PAUSE_REASON`); the caller passes the reason. With
+  `SupportPolicy.max_pause`, the part of a pause beyond the cap counts as running time.
 * Resolve: resolution is met (or breached); other open clocks become `stopped` (or breached
   if already past due).
-* A deadline that is already behind us (a shorter target after a priority change, or a pause
-  cap exceeded by more than the remaining time) is recorded as due at the moment the change
-  was made, and the ledger says by how much the clock is over.
+* A deadline that is already behind us is recorded as due at the moment the change was made,
+  and the ledger says by how much the clock is over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from .calendars import BusinessCalendar
+from . import clock_state as core
+from .clock_rows import STATE_FIELDS, rules_of, state_apply, state_of
+from .clock_state import ClockRules, TicketDeadlines, Transition
 from .durations import format_duration
 from .models import (
     ClockSegment,
@@ -55,239 +54,180 @@ from .models import (
     SupportPolicy,
     Target,
 )
+from .ports import SlaTicket
 from .selectors import policy_in_force
 
 if TYPE_CHECKING:
     from tenants.models import Tenant
 
 OPEN_STATUSES = (ClockStatus.RUNNING, ClockStatus.PAUSED)
-PAUSE_NOTES = {
-    SegmentKind.PAUSED_CUSTOMER: "Paused: waiting on the customer",
-    SegmentKind.PAUSED_HOLD: "Paused: ticket on hold",
-}
+PAUSE_NOTES = core.PAUSE_NOTES
 # Clocks started with the ticket; next response starts at a customer message after the first
 # response.
 START_METRICS = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
 
 
-def ticket_model() -> Any:
-    """The Ticket model, reached without importing `tickets` (imports point tickets → sla)."""
-    return SlaClock._meta.get_field("ticket").related_model
-
-
-def _calendar(clock: SlaClock) -> BusinessCalendar:
-    return clock.target.calendar.as_business_calendar()
+def _rules(clock: SlaClock) -> ClockRules:
+    return rules_of(clock.target)
 
 
 @dataclass
 class _Ledger:
-    """Collects one event's changes and writes them in three statements."""
+    """Collects one event's transitions and writes them in a few statements."""
 
     tenant: Tenant
     at: datetime
     changed: dict[int, SlaClock] = field(default_factory=dict)
-    new_segments: list[ClockSegment] = field(default_factory=list)
+    created: list[SlaClock] = field(default_factory=list)
+    segments: list[tuple[SlaClock, Transition]] = field(default_factory=list)
 
-    def record(
-        self, clock: SlaClock, *, kind: str, due_before: datetime | None, note: str
-    ) -> None:
-        clock.updated_at = timezone.now()  # bulk_update does not apply auto_now
-        self.changed[clock.pk] = clock
-        self.new_segments.append(
-            ClockSegment(
-                tenant=self.tenant,
-                clock=clock,
-                kind=kind,
-                started_at=self.at,
-                ended_at=None if kind != SegmentKind.STOPPED else self.at,
-                due_at_before=due_before,
-                due_at_after=clock.due_at,
-                note=note[:300],
-            )
-        )
+    def apply(self, clock: SlaClock, transition: Transition) -> None:
+        state_apply(clock, transition.state)
+        clock.updated_at = timezone.now()  # bulk writes do not apply auto_now
+        if clock.pk is None:
+            if all(c is not clock for c in self.created):
+                self.created.append(clock)
+        else:
+            self.changed[clock.pk] = clock
+        self.segments.append((clock, transition))
+
+    def clocks(self) -> list[SlaClock]:
+        return [*self.changed.values(), *self.created]
 
     def flush(self) -> None:
-        if not self.changed:
-            return
-        clocks = list(self.changed.values())
+        if self.changed:
+            self._close_open_segments()
+            SlaClock.objects.bulk_update(
+                list(self.changed.values()), ["target", *STATE_FIELDS, "updated_at"]
+            )
+        if self.created:
+            SlaClock.objects.bulk_create(self.created)
+        if self.segments:
+            ClockSegment.objects.bulk_create(
+                ClockSegment(
+                    tenant=self.tenant, clock=clock, kind=t.segment_kind, started_at=self.at,
+                    ended_at=self.at if t.segment_kind == SegmentKind.STOPPED else None,
+                    due_at_before=t.due_before, due_at_after=t.state.due_at, note=t.note[:300],
+                )  # fmt: skip
+                for clock, t in self.segments
+            )
+
+    def _close_open_segments(self) -> None:
         open_segments = list(
             ClockSegment.objects.for_tenant(self.tenant).filter(
-                clock__in=clocks, ended_at__isnull=True
+                clock__in=list(self.changed.values()), ended_at__isnull=True
             )
         )
         for segment in open_segments:
             segment.ended_at = max(self.at, segment.started_at)
             if segment.kind == SegmentKind.RUNNING:
-                clock = self.changed[segment.clock_id]
-                segment.business_time = _calendar(clock).business_time_between(
+                calendar = self.changed[segment.clock_id].target.calendar.as_business_calendar()
+                segment.business_time = calendar.business_time_between(
                     segment.started_at, segment.ended_at
                 )
         ClockSegment.objects.bulk_update(open_segments, ["ended_at", "business_time"])
-        SlaClock.objects.bulk_update(
-            clocks,
-            [
-                "target", "status", "started_at", "due_at", "target_duration", "consumed",
-                "consumed_as_of", "met_at", "breached_at", "cycle", "paused_at", "pause_kind",
-                "warned_percent", "updated_at",
-            ],
-        )  # fmt: skip
-        ClockSegment.objects.bulk_create(self.new_segments)
 
 
-def _lock_clocks(*, tenant: Tenant, ticket_id: int) -> list[SlaClock]:
+def clocks_lock(*, tenant: Tenant, ticket_id: int) -> list[SlaClock]:
+    """Lock a ticket's clocks, in ascending id order.
+
+    THE LOCK ORDER (the same everywhere, so ticket events and the recompute job cannot
+    deadlock): first the ticket row(s), ascending id — tickets' `ticket_lock` for an event,
+    `TicketRows.lock` for a recompute chunk — then their clocks, ascending id. Every
+    `clocks_*` service below is called with the ticket's row already locked.
+    """
     return list(
         SlaClock.objects.for_tenant(tenant)
         .filter(ticket_id=ticket_id)
-        .select_related("target__calendar", "target__policy")
+        .select_related("target__calendar", "target__policy", "target__priority")
         .select_for_update(of=("self",))
-        .order_by("metric")
+        .order_by("pk")
     )
 
 
 def _apply(
-    *, tenant: Tenant, ticket: Any, at: datetime, change: Callable[[list[SlaClock], _Ledger], None]
-) -> None:
-    with transaction.atomic():
-        clocks = _lock_clocks(tenant=tenant, ticket_id=ticket.pk)
+    *, tenant: Tenant, ticket: SlaTicket, at: datetime,
+    change: Callable[[list[SlaClock], _Ledger], None],
+) -> TicketDeadlines:  # fmt: skip
+    # savepoint=False: inside the caller's transaction (the usual case) no SAVEPOINT round trips;
+    # an error rolls the caller's whole event back, which is what it wants anyway.
+    with transaction.atomic(savepoint=False):
+        clocks = clocks_lock(tenant=tenant, ticket_id=ticket.pk)
         ledger = _Ledger(tenant=tenant, at=at)
         change(clocks, ledger)
         ledger.flush()
-        sync_ticket_deadlines(tenant=tenant, ticket_ids=[ticket.pk])
-
-
-# --------------------------------------------------------------------------- clock arithmetic
-
-
-def _checkpoint(clock: SlaClock, at: datetime) -> None:
-    """Fold the business time consumed since the last checkpoint into `consumed`."""
-    if clock.status == ClockStatus.RUNNING and at > clock.consumed_as_of:
-        clock.consumed += _calendar(clock).business_time_between(clock.consumed_as_of, at)
-        clock.consumed_as_of = at
-
-
-def _run_from(clock: SlaClock, at: datetime) -> str:
-    """Make the clock run from `at` with what is left of its target; return a note suffix."""
-    clock.status = ClockStatus.RUNNING
-    clock.consumed_as_of = at
-    clock.paused_at = None
-    clock.pause_kind = ""
-    remaining = clock.target_duration - clock.consumed
-    if remaining < timedelta(0):
-        clock.due_at = at
-        return f"; already {format_duration(-remaining)} over the target"
-    clock.due_at = _calendar(clock).add_business_time(at, remaining)
-    return f"; {format_duration(remaining)} left"
-
-
-def _is_late(clock: SlaClock, at: datetime) -> bool:
-    if clock.breached_at is not None:
-        return True
-    if clock.status == ClockStatus.RUNNING and clock.due_at is not None:
-        return at > clock.due_at
-    return clock.consumed > clock.target_duration
-
-
-def _finish(clock: SlaClock, at: datetime, *, met_status: str, why: str, ledger: _Ledger) -> None:
-    """Stop an open clock: met/stopped when on time, breached when late."""
-    due_before = clock.due_at
-    late = _is_late(clock, at)
-    _checkpoint(clock, at)
-    if late:
-        clock.status = ClockStatus.BREACHED
-        clock.breached_at = clock.breached_at or due_before or at
-    else:
-        clock.status = met_status
-    clock.met_at = at
-    clock.paused_at = None
-    clock.pause_kind = ""
-    verdict = "late: breached" if late else ("met" if met_status == ClockStatus.MET else "stopped")
-    ledger.record(clock, kind=SegmentKind.STOPPED, due_before=due_before, note=f"{why} ({verdict})")
-
-
-def _pause(clock: SlaClock, at: datetime, kind: str, ledger: _Ledger) -> None:
-    due_before = clock.due_at
-    _checkpoint(clock, at)
-    clock.status = ClockStatus.PAUSED
-    clock.paused_at = at
-    clock.pause_kind = kind
-    clock.due_at = None
-    note = f"{PAUSE_NOTES[kind]}; {format_duration(clock.consumed)} consumed so far"
-    ledger.record(clock, kind=kind, due_before=due_before, note=note)
-
-
-def _resume(clock: SlaClock, at: datetime, why: str, ledger: _Ledger) -> None:
-    cap = clock.target.policy.max_pause
-    restart = at
-    extra = ""
-    if cap is not None and clock.paused_at is not None and at - clock.paused_at > cap:
-        # The policy caps pauses: time past the cap counts as if the clock had been running.
-        restart = clock.paused_at + cap
-        extra = f"; pause exceeded the {format_duration(cap)} cap, the excess counts"
-    suffix = _run_from(clock, restart)
-    _checkpoint(clock, at)
-    ledger.record(
-        clock, kind=SegmentKind.RUNNING, due_before=None, note=f"{why}{extra}{suffix}"
-    )
+    every = {id(c): c for c in [*clocks, *ledger.created]}.values()
+    return core.ticket_deadlines((state_of(c) for c in every), now=timezone.now())
 
 
 # --------------------------------------------------------------------------- the contract
 
 
-def clocks_start(
-    *, tenant: Tenant, ticket: Any, plan: Plan, priority: Priority, at: datetime
-) -> SupportPolicy | None:
-    """Start first-response and resolution clocks under the policy version in force at `at`.
+@dataclass(frozen=True)
+class ClockPlan:
+    """The clocks a new ticket will start with, planned before its row is written, so the
+    row is inserted once with its policy and deadlines (`clocks_start` then inserts them)."""
 
-    Returns that policy (the caller stores it on the ticket), or None when the plan has no
-    policy yet. A metric without a target for the priority simply gets no clock.
+    policy: SupportPolicy | None
+    starts: tuple[tuple[Target, Transition], ...]
+    deadlines: TicketDeadlines
+    at: datetime
+
+
+def clocks_plan(*, tenant: Tenant, plan: Plan, priority: Priority, at: datetime) -> ClockPlan:
+    """First-response and resolution clocks under the policy version in force at `at`.
+
+    No policy yet: no clocks (and `policy` None). A metric without a target for the priority
+    simply gets no clock.
     """
     policy = policy_in_force(tenant=tenant, plan=plan, at=at)
     if policy is None:
-        return None
+        return ClockPlan(None, (), TicketDeadlines(), at)
     targets = (
         Target.objects.for_tenant(tenant)
         .filter(policy=policy, priority=priority, metric__in=START_METRICS)
-        .select_related("calendar", "policy")
+        .select_related("calendar")
+        .order_by("metric")
     )
-    with transaction.atomic():
-        existing = set(
-            SlaClock.objects.for_tenant(tenant)
-            .filter(ticket_id=ticket.pk)
-            .values_list("metric", flat=True)
+    policy.plan = plan  # named in the ledger notes: no query for it
+    starts = []
+    for target in targets:
+        target.policy = policy  # the one just read: no query per target
+        note = (
+            f"Started: {format_duration(target.duration)} on calendar '{target.calendar.name}' "
+            f"({policy}, priority {priority.label})"
         )
-        ledger = _Ledger(tenant=tenant, at=at)
-        for target in targets:
-            if target.metric in existing:
-                continue
-            clock = _new_clock(tenant=tenant, ticket=ticket, target=target, at=at)
-            ledger.record(
-                clock, kind=SegmentKind.RUNNING, due_before=None,
-                note=_start_note(target, policy, priority),
-            )  # fmt: skip
+        transition = core.start(
+            rules_of(target), metric=target.metric, duration=target.duration, at=at, note=note
+        )
+        starts.append((target, transition))
+    deadlines = core.ticket_deadlines((t.state for _, t in starts), now=timezone.now())
+    return ClockPlan(policy, tuple(starts), deadlines, at)
+
+
+def clocks_start(*, tenant: Tenant, ticket_id: int, clock_plan: ClockPlan) -> TicketDeadlines:
+    """Insert the planned clocks of a new ticket (its row exists, with the plan's deadlines)."""
+    ledger = _Ledger(tenant=tenant, at=clock_plan.at)
+    for target, transition in clock_plan.starts:
+        clock = SlaClock(tenant=tenant, ticket_id=ticket_id, metric=target.metric, target=target)
+        ledger.apply(clock, transition)
+    with transaction.atomic(savepoint=False):
         ledger.flush()
-        sync_ticket_deadlines(tenant=tenant, ticket_ids=[ticket.pk])
-    return policy
+    return clock_plan.deadlines
 
 
-def _new_clock(*, tenant: Tenant, ticket: Any, target: Target, at: datetime) -> SlaClock:
-    clock = SlaClock(
-        tenant=tenant, ticket_id=ticket.pk, metric=target.metric, target=target,
-        status=ClockStatus.RUNNING, started_at=at, target_duration=target.duration,
-        consumed=timedelta(0), consumed_as_of=at,
-    )  # fmt: skip
-    clock.due_at = target.calendar.as_business_calendar().add_business_time(at, target.duration)
-    clock.save(force_insert=True)
+def _new_clock(*, tenant: Tenant, ticket: SlaTicket, target: Target, at: datetime) -> SlaClock:
+    """An unsaved running clock (the ledger inserts it)."""
+    clock = SlaClock(tenant=tenant, ticket_id=ticket.pk, metric=target.metric, target=target)
+    started = core.start(rules_of(target), metric=target.metric, duration=target.duration,
+                         at=at, note="")  # fmt: skip
+    state_apply(clock, started.state)
     return clock
 
 
-def _start_note(target: Target, policy: SupportPolicy, priority: Priority) -> str:
-    return (
-        f"Started: {format_duration(target.duration)} on calendar '{target.calendar.name}' "
-        f"({policy}, priority {priority.label})"
-    )
-
-
-def clocks_on_agent_public_reply(*, tenant: Tenant, ticket: Any, at: datetime) -> None:
+def clocks_on_agent_public_reply(
+    *, tenant: Tenant, ticket: SlaTicket, at: datetime
+) -> TicketDeadlines:
     """An agent's public reply meets first response (once) and the open next response."""
 
     def change(clocks: list[SlaClock], ledger: _Ledger) -> None:
@@ -295,33 +235,36 @@ def clocks_on_agent_public_reply(*, tenant: Tenant, ticket: Any, at: datetime) -
             if clock.status not in OPEN_STATUSES:
                 continue
             if clock.metric == Metric.FIRST_RESPONSE:
-                _finish(clock, at, met_status=ClockStatus.MET, why="Agent's first public reply",
-                        ledger=ledger)  # fmt: skip
+                why = "Agent's first public reply"
             elif clock.metric == Metric.NEXT_RESPONSE:
-                _finish(clock, at, met_status=ClockStatus.MET, why="Agent's public reply",
-                        ledger=ledger)  # fmt: skip
+                why = "Agent's public reply"
+            else:
+                continue
+            ledger.apply(clock, core.finish(state_of(clock), _rules(clock), at,
+                                            met_status=ClockStatus.MET, why=why))  # fmt: skip
 
-    _apply(tenant=tenant, ticket=ticket, at=at, change=change)
+    return _apply(tenant=tenant, ticket=ticket, at=at, change=change)
 
 
-def _first_response_done(clocks: list[SlaClock], ticket: Any) -> bool:
+def _first_response_done(clocks: list[SlaClock], ticket: SlaTicket) -> bool:
     for clock in clocks:
         if clock.metric == Metric.FIRST_RESPONSE:
             return clock.met_at is not None
-    return getattr(ticket, "first_responded_at", None) is not None
+    return ticket.first_responded_at is not None
 
 
-def _policy_of(tenant: Tenant, ticket: Any, clocks: list[SlaClock]) -> SupportPolicy | None:
+def _policy_of(tenant: Tenant, ticket: SlaTicket, clocks: list[SlaClock]) -> SupportPolicy | None:
     """The ticket's policy version: the one its clocks run under, else `ticket.policy`."""
     for clock in clocks:
         return clock.target.policy
-    policy_id = getattr(ticket, "policy_id", None)
-    if policy_id is None:
+    if ticket.policy_id is None:
         return None
-    return SupportPolicy.objects.for_tenant(tenant).filter(pk=policy_id).first()
+    return SupportPolicy.objects.for_tenant(tenant).filter(pk=ticket.policy_id).first()
 
 
-def clocks_on_customer_message(*, tenant: Tenant, ticket: Any, at: datetime) -> None:
+def clocks_on_customer_message(
+    *, tenant: Tenant, ticket: SlaTicket, at: datetime
+) -> TicketDeadlines:
     """A customer message resumes clocks waiting on the customer and (re)starts next response.
 
     Next response starts only once the first response has been given; a running next-response
@@ -333,15 +276,16 @@ def clocks_on_customer_message(*, tenant: Tenant, ticket: Any, at: datetime) -> 
             if clock.status == ClockStatus.PAUSED and (
                 clock.pause_kind == SegmentKind.PAUSED_CUSTOMER
             ):
-                _resume(clock, at, "Resumed: the customer replied", ledger)
+                ledger.apply(clock, core.resume(state_of(clock), _rules(clock), at,
+                                                "Resumed: the customer replied"))  # fmt: skip
         if _first_response_done(clocks, ticket):
             _next_response_cycle(tenant, ticket, clocks, at, ledger)
 
-    _apply(tenant=tenant, ticket=ticket, at=at, change=change)
+    return _apply(tenant=tenant, ticket=ticket, at=at, change=change)
 
 
 def _next_response_cycle(
-    tenant: Tenant, ticket: Any, clocks: list[SlaClock], at: datetime, ledger: _Ledger
+    tenant: Tenant, ticket: SlaTicket, clocks: list[SlaClock], at: datetime, ledger: _Ledger
 ) -> None:
     current = next((c for c in clocks if c.metric == Metric.NEXT_RESPONSE), None)
     if current is not None and current.status in OPEN_STATUSES:
@@ -352,34 +296,26 @@ def _next_response_cycle(
     target = (
         Target.objects.for_tenant(tenant)
         .filter(policy=policy, priority_id=ticket.priority_id, metric=Metric.NEXT_RESPONSE)
-        .select_related("calendar", "policy")
+        .select_related("calendar", "policy", "priority")
         .first()
     )
     if target is None:
         return
     if current is None:
-        current = _new_clock(tenant=tenant, ticket=ticket, target=target, at=at)
         note = f"Started: next response, {format_duration(target.duration)}"
-        ledger.record(current, kind=SegmentKind.RUNNING, due_before=None, note=note)
+        started = core.start(rules_of(target), metric=target.metric, duration=target.duration,
+                             at=at, note=note)  # fmt: skip
+        clock = SlaClock(tenant=tenant, ticket_id=ticket.pk, metric=target.metric, target=target)
+        ledger.apply(clock, started)
         return
-    due_before = current.due_at
-    current.cycle += 1
     current.target = target
-    current.target_duration = target.duration
-    current.started_at = at
-    current.consumed = timedelta(0)
-    current.met_at = None
-    current.breached_at = None
-    current.warned_percent = 0
-    _run_from(current, at)
-    note = (
-        f"Restarted (cycle {current.cycle}): customer message, "
-        f"{format_duration(target.duration)}"
-    )
-    ledger.record(current, kind=SegmentKind.RUNNING, due_before=due_before, note=note)
+    ledger.apply(current, core.restart_cycle(state_of(current), rules_of(target), at,
+                                             target.duration))  # fmt: skip
 
 
-def clocks_pause(*, tenant: Tenant, ticket: Any, at: datetime, reason: str) -> None:
+def clocks_pause(
+    *, tenant: Tenant, ticket: SlaTicket, at: datetime, reason: str
+) -> TicketDeadlines:
     """Pause running clocks (`reason`: SegmentKind.PAUSED_CUSTOMER or PAUSED_HOLD)."""
     if reason not in PAUSE_NOTES:
         raise ValueError(f"not a pause reason: {reason!r}")
@@ -388,60 +324,58 @@ def clocks_pause(*, tenant: Tenant, ticket: Any, at: datetime, reason: str) -> N
         for clock in clocks:
             if clock.status != ClockStatus.RUNNING:
                 continue
-            if reason == SegmentKind.PAUSED_HOLD and not clock.target.policy.pause_on_hold:
+            rules = _rules(clock)
+            if reason == SegmentKind.PAUSED_HOLD and not rules.pause_on_hold:
                 continue  # this policy keeps counting while the provider holds the ticket
-            _pause(clock, at, reason, ledger)
+            ledger.apply(clock, core.pause(state_of(clock), rules, at, reason))
 
-    _apply(tenant=tenant, ticket=ticket, at=at, change=change)
+    return _apply(tenant=tenant, ticket=ticket, at=at, change=change)
 
 
-def clocks_resume(*, tenant: Tenant, ticket: Any, at: datetime) -> None:
-    """Resume every paused clock (the ticket is back to open)."""
+def clocks_resume(
+    *, tenant: Tenant, ticket: SlaTicket, at: datetime, why: str = "Resumed"
+) -> TicketDeadlines:
+    """Resume every paused clock (the ticket is back to open); `why` is the ledger's note."""
 
     def change(clocks: list[SlaClock], ledger: _Ledger) -> None:
         for clock in clocks:
             if clock.status == ClockStatus.PAUSED:
-                _resume(clock, at, "Resumed", ledger)
+                ledger.apply(clock, core.resume(state_of(clock), _rules(clock), at, why))
 
-    _apply(tenant=tenant, ticket=ticket, at=at, change=change)
+    return _apply(tenant=tenant, ticket=ticket, at=at, change=change)
 
 
-def clocks_on_resolve(*, tenant: Tenant, ticket: Any, at: datetime) -> None:
+def clocks_on_resolve(*, tenant: Tenant, ticket: SlaTicket, at: datetime) -> TicketDeadlines:
     def change(clocks: list[SlaClock], ledger: _Ledger) -> None:
         for clock in clocks:
             if clock.status not in OPEN_STATUSES:
                 continue
-            if clock.metric == Metric.RESOLUTION:
-                _finish(clock, at, met_status=ClockStatus.MET, why="Ticket resolved",
-                        ledger=ledger)  # fmt: skip
-            else:
-                _finish(clock, at, met_status=ClockStatus.STOPPED, why="Ticket resolved",
-                        ledger=ledger)  # fmt: skip
+            met = ClockStatus.MET if clock.metric == Metric.RESOLUTION else ClockStatus.STOPPED
+            ledger.apply(clock, core.finish(state_of(clock), _rules(clock), at, met_status=met,
+                                            why="Ticket resolved"))  # fmt: skip
 
-    _apply(tenant=tenant, ticket=ticket, at=at, change=change)
+    return _apply(tenant=tenant, ticket=ticket, at=at, change=change)
 
 
-def clocks_on_reopen(*, tenant: Tenant, ticket: Any, at: datetime) -> None:
+def clocks_on_reopen(*, tenant: Tenant, ticket: SlaTicket, at: datetime) -> TicketDeadlines:
     """Resolution carries on from where it stopped: the business time consumed is kept."""
 
     def change(clocks: list[SlaClock], ledger: _Ledger) -> None:
         for clock in clocks:
             if clock.metric != Metric.RESOLUTION or clock.status in OPEN_STATUSES:
                 continue
-            due_before = clock.due_at
-            clock.met_at = None
-            suffix = _run_from(clock, at)
-            note = f"Resumed: ticket reopened, {format_duration(clock.consumed)} consumed kept"
-            ledger.record(clock, kind=SegmentKind.RUNNING, due_before=due_before,
-                          note=note + suffix)  # fmt: skip
+            ledger.apply(clock, core.reopen(state_of(clock), _rules(clock), at))
 
-    _apply(tenant=tenant, ticket=ticket, at=at, change=change)
+    return _apply(tenant=tenant, ticket=ticket, at=at, change=change)
 
 
 def clocks_on_priority_change(
-    *, tenant: Tenant, ticket: Any, priority: Priority, at: datetime
-) -> None:
+    *, tenant: Tenant, ticket: SlaTicket, priority: Priority, at: datetime, pause_reason: str = ""
+) -> TicketDeadlines:
     """Move the ticket's clocks to the new priority's targets under the same policy version.
+
+    `pause_reason`: why the ticket's status pauses its clocks right now ("" when it does
+    not) — tickets owns the status → pause mapping.
 
     * An open clock whose metric the new priority has a target for is retargeted: the business
       time consumed is kept, the deadline follows the new duration.
@@ -463,13 +397,13 @@ def clocks_on_priority_change(
             t.metric: t
             for t in Target.objects.for_tenant(tenant)
             .filter(policy=policy, priority=priority)
-            .select_related("calendar", "policy")
+            .select_related("calendar", "policy", "priority")
         }
         for clock in clocks:
             if clock.status in OPEN_STATUSES:
                 _retarget(clock, targets.get(clock.metric), priority, at, ledger)
         by_metric = {clock.metric: clock for clock in clocks}
-        paused = _pause_kind_now(clocks, ticket, policy)
+        paused = _pause_kind_now(clocks, pause_reason, policy)
         for metric in START_METRICS:
             target, clock = targets.get(metric), by_metric.get(metric)
             if target is None or not _still_owed(metric, clocks, ticket):
@@ -480,54 +414,34 @@ def clocks_on_priority_change(
             elif clock.status == ClockStatus.STOPPED:
                 _bring_in(clock, target, priority, paused, at, ledger, revived=True)
 
-    _apply(tenant=tenant, ticket=ticket, at=at, change=change)
+    return _apply(tenant=tenant, ticket=ticket, at=at, change=change)
 
 
-# The ticket statuses (tickets.models.Status values) whose clocks are paused, and why. The
-# tickets app owns the statuses; sla only reads the value, as it reads `first_responded_at`.
-TICKET_STATUS_PAUSES = {
-    "pending_customer": SegmentKind.PAUSED_CUSTOMER,
-    "on_hold": SegmentKind.PAUSED_HOLD,
-}
-
-
-def _still_owed(metric: str, clocks: list[SlaClock], ticket: Any) -> bool:
+def _still_owed(metric: str, clocks: list[SlaClock], ticket: SlaTicket) -> bool:
     if metric == Metric.FIRST_RESPONSE:
         stopped = any(c.metric == metric and c.status == ClockStatus.STOPPED for c in clocks)
         if stopped:  # stopped without an answer (met_at is when it stopped): ask the ticket
-            return getattr(ticket, "first_responded_at", None) is None
+            return ticket.first_responded_at is None
         return not _first_response_done(clocks, ticket)
     # Resolution: not once the ticket is resolved or closed.
-    return getattr(ticket, "resolved_at", None) is None and (
-        getattr(ticket, "closed_at", None) is None
-    )
+    return ticket.resolved_at is None and ticket.closed_at is None
 
 
-def _pause_kind_now(clocks: list[SlaClock], ticket: Any, policy: SupportPolicy) -> str:
+def _pause_kind_now(clocks: list[SlaClock], pause_reason: str, policy: SupportPolicy) -> str:
     """Why the ticket's clocks are paused right now ("" when they run)."""
     for clock in clocks:
         if clock.status == ClockStatus.PAUSED:
             return clock.pause_kind
-    kind = TICKET_STATUS_PAUSES.get(getattr(ticket, "status", ""), "")
-    if kind == SegmentKind.PAUSED_HOLD and not policy.pause_on_hold:
+    if pause_reason == SegmentKind.PAUSED_HOLD and not policy.pause_on_hold:
         return ""
-    return kind
+    return pause_reason
 
 
 def _bring_in(
-    clock: SlaClock,
-    target: Target,
-    priority: Priority,
-    paused: str,
-    at: datetime,
-    ledger: _Ledger,
-    *,
-    revived: bool,
-) -> None:
+    clock: SlaClock, target: Target, priority: Priority, paused: str, at: datetime,
+    ledger: _Ledger, *, revived: bool,
+) -> None:  # fmt: skip
     """Make a new (or priority-stopped) clock count under `target` from `at`."""
-    due_before = None if not revived else clock.due_at
-    clock.target, clock.target_duration = target, target.duration
-    clock.met_at = None
     what = f"{target.get_metric_display().lower()} target {format_duration(target.duration)}"
     if revived:
         note = (
@@ -539,15 +453,12 @@ def _bring_in(
             f"Started: priority changed to {priority.label}, {what} on calendar "
             f"'{target.calendar.name}' ({target.policy}), counted from the change"
         )
-    if paused:
-        # Comes into a paused ticket: it waits with the ticket's other clocks.
-        clock.status, clock.paused_at, clock.pause_kind = ClockStatus.PAUSED, at, paused
-        clock.due_at, clock.consumed_as_of = None, at
-        ledger.record(clock, kind=paused, due_before=due_before,
-                      note=f"{note}; {PAUSE_NOTES[paused].lower()}")  # fmt: skip
-        return
-    note += _run_from(clock, at) if revived else ""
-    ledger.record(clock, kind=SegmentKind.RUNNING, due_before=due_before, note=note)
+    clock.target = target
+    transition = core.bring_in(
+        state_of(clock), rules_of(target), at, duration=target.duration, paused=paused,
+        revived=revived, note=note,
+    )  # fmt: skip
+    ledger.apply(clock, transition)
 
 
 def _retarget(
@@ -555,64 +466,17 @@ def _retarget(
 ) -> None:
     old = clock.target
     if target is None:
-        _finish(clock, at, met_status=ClockStatus.STOPPED,
-                why=f"Priority changed to {priority.label}: no target for this metric",
-                ledger=ledger)  # fmt: skip
+        ledger.apply(clock, core.finish(
+            state_of(clock), rules_of(old), at, met_status=ClockStatus.STOPPED,
+            why=f"Priority changed to {priority.label}: no target for this metric",
+        ))  # fmt: skip
         return
-    due_before = clock.due_at
-    _checkpoint(clock, at)
-    clock.target = target
-    clock.target_duration = target.duration
+    checked = core.checkpoint(state_of(clock), rules_of(old), at)
     note = (
         f"Retargeted: priority {old.priority.label} → {priority.label}, target "
         f"{format_duration(old.duration)} → {format_duration(target.duration)}; "
-        f"{format_duration(clock.consumed)} consumed kept"
+        f"{format_duration(checked.consumed)} consumed kept"
     )
-    if clock.status == ClockStatus.RUNNING:
-        note += _run_from(clock, at)
-    kind = SegmentKind.RUNNING if clock.status == ClockStatus.RUNNING else clock.pause_kind
-    ledger.record(clock, kind=kind, due_before=due_before, note=note)
-
-
-def sync_ticket_deadlines(*, tenant: Tenant, ticket_ids: Iterable[int]) -> int:
-    """Rewrite the tickets' denormalised deadline columns from their clocks in one UPDATE.
-
-    first_response_due_at / resolution_due_at: that clock's due_at while it runs, else null;
-    next_due_at: the nearest due_at of a running clock; is_breached: a clock has breached
-    (status or `breached_at`), or a running clock is past due now. One aggregate over the
-    clocks of all the tickets (not a subquery per ticket), and rows already right are not
-    rewritten: the recompute of 150k clocks syncs their tickets in chunks of thousands.
-    """
-    ids = list(ticket_ids)
-    if not ids:
-        return 0
-    tickets = ticket_model()._meta.db_table
-    clocks = SlaClock._meta.db_table
-    sql = f"""
-        UPDATE {tickets} AS t
-           SET first_response_due_at = a.first_response, resolution_due_at = a.resolution,
-               next_due_at = a.nearest, is_breached = a.breached
-          FROM (
-            SELECT i.id,
-                   min(c.due_at) FILTER (WHERE c.status = 'running'
-                                           AND c.metric = 'first_response') AS first_response,
-                   min(c.due_at) FILTER (WHERE c.status = 'running'
-                                           AND c.metric = 'resolution') AS resolution,
-                   min(c.due_at) FILTER (WHERE c.status = 'running') AS nearest,
-                   coalesce(bool_or(c.status = 'breached' OR c.breached_at IS NOT NULL
-                                    OR (c.status = 'running' AND c.due_at < %s)), false)
-                       AS breached
-              FROM unnest(%s::bigint[]) AS i(id)
-              LEFT JOIN {clocks} AS c
-                     ON c.ticket_id = i.id AND c.tenant_id = %s AND c.ticket_id = ANY(%s)
-             GROUP BY i.id
-          ) AS a
-         WHERE t.id = a.id AND t.tenant_id = %s
-           AND (t.first_response_due_at, t.resolution_due_at, t.next_due_at, t.is_breached)
-               IS DISTINCT FROM (a.first_response, a.resolution, a.nearest, a.breached)
-    """  # noqa: S608 - table names are ours; every value is a parameter
-    with connection.cursor() as cursor:
-        # `ticket_id = ANY(ids)` twice: it lets the planner use the clocks' ticket index
-        # instead of hashing every clock of the tenant for each chunk.
-        cursor.execute(sql, [timezone.now(), ids, tenant.pk, ids, tenant.pk])
-        return cursor.rowcount
+    clock.target = target
+    ledger.apply(clock, core.retarget(checked, rules_of(old), rules_of(target), at,
+                                      duration=target.duration, note=note))  # fmt: skip

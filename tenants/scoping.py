@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .models import Tenant
 
 _request_scope: ContextVar[bool] = ContextVar("tenant_request_scope", default=False)
+_current_tenant: ContextVar[Tenant | None] = ContextVar("tenant_current", default=None)
 
 
 class UnscopedQueryError(RuntimeError):
@@ -39,6 +40,30 @@ def request_scope() -> Iterator[None]:
         yield
     finally:
         _request_scope.reset(token)
+
+
+@contextlib.contextmanager
+def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
+    """Run a job (a Celery task, a command) for one tenant under the same guard as a request:
+    inside, a query on tenant data that is not scoped to a tenant raises UnscopedQueryError.
+
+    Cross-tenant jobs do not enter it (or leave their unscoped reads outside it), and say
+    so in their names (`*_cross_tenant`).
+    """
+    if tenant is None:
+        raise UnscopedQueryError("tenant_scope() needs a tenant")
+    scope_token = _request_scope.set(True)
+    tenant_token = _current_tenant.set(tenant)
+    try:
+        yield tenant
+    finally:
+        _current_tenant.reset(tenant_token)
+        _request_scope.reset(scope_token)
+
+
+def current_tenant() -> Tenant | None:
+    """The tenant of the enclosing `tenant_scope`, if any."""
+    return _current_tenant.get()
 
 
 def _is_tenant_owned(model: type[models.Model] | None) -> bool:

@@ -197,6 +197,37 @@ class Attachment(TenantOwned):
         ]
 
 
+class EventKind(models.TextChoices):
+    """Every kind of history row (recorded through `services.common.ticket_event_record`).
+
+    The escalation, notification and email kinds are declared ahead of the code that records
+    them, so later changes add no migration that fights over this list."""
+
+    CREATED = "created", "Created"
+    STATUS = "status", "Status changed"
+    REOPENED = "reopened", "Reopened"
+    ASSIGNED = "assigned", "Assigned"
+    PRIORITY = "priority", "Priority changed"
+    TIER = "tier", "Tier changed"
+    REPLY = "reply", "Public reply"
+    NOTE = "note", "Internal note"
+    ATTACHMENT = "attachment", "Attachment added"
+    ESCALATION_REQUESTED = "escalation_requested", "Escalation requested"
+    ESCALATED = "escalated", "Escalated"
+    ESCALATION_ACKNOWLEDGED = "escalation_acknowledged", "Escalation acknowledged"
+    ESCALATION_CLIMBED = "escalation_climbed", "Escalation climbed a level"
+    ESCALATION_RESOLVED = "escalation_resolved", "Escalation resolved"
+    ESCALATION_DEESCALATED = "escalation_deescalated", "De-escalated"
+    SLA_WARNING = "sla_warning", "SLA warning"
+    SLA_BREACHED = "sla_breached", "SLA breached"
+    EMAIL_RECEIVED = "email_received", "Email received"
+    EMAIL_SENT = "email_sent", "Email sent"
+    NOTIFICATION_SENT = "notification_sent", "Notification sent"
+    SATISFACTION_RATED = "satisfaction_rated", "Satisfaction rated"
+    MAINTENANCE_NOTICE = "maintenance_notice", "Maintenance notice"
+    OUT_OF_SCOPE = "out_of_scope", "Marked out of scope"
+
+
 class TicketEvent(TenantOwned):
     """Append-only history: who changed what, when, from what to what."""
 
@@ -204,7 +235,7 @@ class TicketEvent(TenantOwned):
     actor = models.ForeignKey(
         "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
     field = models.CharField(max_length=40, blank=True, default="")
     from_value = models.CharField(max_length=250, blank=True, default="")
     to_value = models.CharField(max_length=250, blank=True, default="")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from sla.models import SegmentKind
+
 from .models import Status
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -27,7 +29,13 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.CLOSED: frozenset(),
 }
 
-PAUSED_STATUSES = frozenset({Status.PENDING_CUSTOMER, Status.ON_HOLD})
+# The one status → pause mapping (sla keeps none): why a status pauses the clocks. Whether
+# "on hold" really pauses is the policy's `pause_on_hold`, applied by the clock engine.
+PAUSE_REASON: dict[str, str] = {
+    Status.PENDING_CUSTOMER: SegmentKind.PAUSED_CUSTOMER,
+    Status.ON_HOLD: SegmentKind.PAUSED_HOLD,
+}
+PAUSED_STATUSES = frozenset(PAUSE_REASON)
 STOPPED_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
 
 

@@ -97,3 +97,22 @@ def sla_setup(tenant, *, targets: dict[str, timedelta], calendar: Calendar | Non
             duration=duration, calendar=calendar,
         )  # fmt: skip
     return plan, policy_row, priority, calendar
+
+
+def write_deadlines(tenant, ticket, deadlines) -> None:
+    """What tickets' services do with the deadlines a clocks_* service returns: write them."""
+    from tickets.services.deadlines import TicketRowsForSla
+
+    TicketRowsForSla().write_deadlines(tenant=tenant, deadlines={ticket.pk: deadlines})
+
+
+def start_clocks(*, tenant, ticket, plan: Plan, priority: Priority, at: datetime):
+    """Plan and start a ticket row's clocks (as ticket_create does); returns the policy."""
+    from sla.services import clocks_plan, clocks_start
+
+    clock_plan = clocks_plan(tenant=tenant, plan=plan, priority=priority, at=at)
+    Ticket.objects.for_tenant(tenant).filter(pk=ticket.pk).update(policy=clock_plan.policy)
+    ticket.policy = clock_plan.policy
+    write_deadlines(tenant, ticket, clocks_start(tenant=tenant, ticket_id=ticket.pk,
+                                                 clock_plan=clock_plan))  # fmt: skip
+    return clock_plan.policy

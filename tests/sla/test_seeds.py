@@ -13,8 +13,7 @@ import pytest
 
 from sla.models import Calendar, Metric, Plan, PolicySection, Priority, SlaClock, Target
 from sla.seeds import load_seed_policy
-from sla.services import clocks_start
-from tests.sla.factories import make_ticket
+from tests.sla.factories import make_ticket, start_clocks
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -69,7 +68,7 @@ def test_it_computes_the_seed_deadline(tenant, seed, plan_key, priority_key, cre
     priority = Priority.objects.get(tenant=tenant, key=priority_key)
     ticket = make_ticket(tenant=tenant, priority=priority, plan=plan, created_at=created)
 
-    policy = clocks_start(tenant=tenant, ticket=ticket, plan=plan, priority=priority, at=created)
+    policy = start_clocks(tenant=tenant, ticket=ticket, plan=plan, priority=priority, at=created)
 
     assert policy is not None and policy.plan_id == plan.pk
     clock = SlaClock.objects.get(ticket=ticket, metric=Metric.FIRST_RESPONSE)

@@ -8,31 +8,39 @@ import pytest
 import time_machine
 from django.db import connection
 
+from sla import services
 from sla.models import ClockSegment, ClockStatus, Metric, SegmentKind, SlaClock
-from sla.selectors import (
-    clocks_for_ticket,
-    policy_in_force,
-    running_clocks_due_before_cross_tenant,
-)
-from sla.services import (
-    clocks_on_agent_public_reply,
-    clocks_on_customer_message,
-    clocks_on_priority_change,
-    clocks_on_reopen,
-    clocks_on_resolve,
-    clocks_pause,
-    clocks_resume,
-    clocks_start,
-    sync_ticket_deadlines,
-)
+from sla.selectors import clocks_for_ticket, policy_in_force
 from tests.sla.factories import (
     CalendarFactory,
     PriorityFactory,
     SupportPolicyFactory,
     TargetFactory,
     make_ticket,
+    write_deadlines,
 )
 from tests.sla.factories import sla_setup as setup
+from tests.sla.factories import start_clocks as clocks_start
+
+
+def _written(service):
+    """The service, plus what tickets does with its answer: write the ticket's deadlines."""
+
+    def call(**kwargs):
+        deadlines = service(**kwargs)
+        write_deadlines(kwargs["tenant"], kwargs["ticket"], deadlines)
+        return deadlines
+
+    return call
+
+
+clocks_on_agent_public_reply = _written(services.clocks_on_agent_public_reply)
+clocks_on_customer_message = _written(services.clocks_on_customer_message)
+clocks_on_priority_change = _written(services.clocks_on_priority_change)
+clocks_on_reopen = _written(services.clocks_on_reopen)
+clocks_on_resolve = _written(services.clocks_on_resolve)
+clocks_pause = _written(services.clocks_pause)
+clocks_resume = _written(services.clocks_resume)
 
 H = timedelta(hours=1)
 # Calendar: Mon-Fri 09:00-17:00 New York. Monday 2 March 2026 is EST (UTC-5).
@@ -213,18 +221,23 @@ def test_priority_change_retargets_keeping_consumed_time(tenant):
     assert clock(ticket, Metric.RESOLUTION).status == ClockStatus.STOPPED
 
 
-def test_sync_updates_any_number_of_tickets_in_one_statement(tenant, django_assert_num_queries):
-    tickets = [started(tenant)[0] for _ in range(3)]
-    with django_assert_num_queries(1):
-        sync_ticket_deadlines(tenant=tenant, ticket_ids=[t.pk for t in tickets])
+@time_machine.travel(MON_9 + 2 * H, tick=False)
+def test_every_clocks_service_returns_the_tickets_deadlines(tenant):
+    ticket, _, _ = started(tenant)
+    deadlines = services.clocks_pause(tenant=tenant, ticket=ticket, at=ny(2, 10),
+                                      reason=SegmentKind.PAUSED_CUSTOMER)  # fmt: skip
+    assert (deadlines.first_response_due_at, deadlines.next_due_at) == (None, None)
+    deadlines = services.clocks_resume(tenant=tenant, ticket=ticket, at=ny(2, 11))
+    assert deadlines.first_response_due_at == deadlines.next_due_at == ny(2, 14)
+    assert deadlines.resolution_due_at == ny(4, 10) and not deadlines.is_breached
 
 
 def test_a_running_clock_past_due_marks_the_ticket_breached(tenant):
     ticket, _, _ = started(tenant)
     with time_machine.travel(ny(2, 13, 1)):
-        sync_ticket_deadlines(tenant=tenant, ticket_ids=[ticket.pk])
-    ticket.refresh_from_db()
-    assert ticket.is_breached
+        deadlines = services.clocks_on_customer_message(tenant=tenant, ticket=ticket,
+                                                        at=ny(2, 13, 1))  # fmt: skip
+    assert deadlines.is_breached
 
 
 def test_policy_in_force_is_the_latest_effective_version(tenant):
@@ -244,16 +257,19 @@ def test_clocks_for_ticket_prefetches_the_ledger(tenant, django_assert_num_queri
         assert clocks[0].target.calendar.name
 
 
-def test_running_clocks_due_before_uses_the_partial_index(tenant):
-    ticket, _, _ = started(tenant)
-    queryset = running_clocks_due_before_cross_tenant(before=ny(3, 0), limit=10)
-    assert [c.ticket_id for c in queryset] == [ticket.pk]
+def test_the_claim_of_due_clocks_uses_the_partial_index(tenant):
+    started(tenant)
+    query = (
+        SlaClock.objects.cross_tenant()
+        .filter(next_alert_at__isnull=False, next_alert_at__lte=ny(3, 0))
+        .order_by("next_alert_at")[:10]
+    )
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        sql, params = queryset.query.sql_with_params()
+        sql, params = query.query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "slaclock_running_due_idx" in plan
+    assert "slaclock_next_alert_idx" in plan
 
 
 def _priority_with(tenant, policy, calendar, targets, label="Other"):

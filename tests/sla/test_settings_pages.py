@@ -24,7 +24,6 @@ from sla.models import (
 )
 from sla.recompute import recompute_job_run
 from sla.seeds import load_seed_policy
-from sla.services import clocks_start
 from tests.conftest import login_as
 from tests.factories import CustomerFactory, PlanFactory
 from tests.sla.factories import (
@@ -33,6 +32,7 @@ from tests.sla.factories import (
     SupportPolicyFactory,
     TargetFactory,
     make_ticket,
+    start_clocks,
 )
 
 MON_9 = datetime(2026, 3, 2, 14, tzinfo=UTC)  # Monday 09:00 New York
@@ -160,7 +160,7 @@ def test_deleting_a_closure_recomputes_running_clocks_on_the_calendar(
     target = TargetFactory(tenant=tenant, calendar=calendar, duration=timedelta(hours=9))
     closure = ClosureDate.objects.create(tenant=tenant, calendar=calendar, date=date(2026, 3, 3))
     ticket = make_ticket(tenant=tenant, priority=target.priority, plan=target.policy.plan)
-    clocks_start(tenant=tenant, ticket=ticket, plan=target.policy.plan, priority=target.priority,
+    start_clocks(tenant=tenant, ticket=ticket, plan=target.policy.plan, priority=target.priority,
                  at=MON_9)  # fmt: skip
     clock = SlaClock.objects.get(ticket=ticket)
     assert clock.due_at == datetime(2026, 3, 4, 15, tzinfo=UTC)  # Tuesday closed: Wed 10:00
@@ -308,7 +308,7 @@ def _failed_job(tenant) -> tuple[RecomputeJob, SlaClock]:
     calendar = CalendarFactory(tenant=tenant)
     target = TargetFactory(tenant=tenant, calendar=calendar)
     ticket = make_ticket(tenant=tenant, priority=target.priority, plan=target.policy.plan)
-    clocks_start(tenant=tenant, ticket=ticket, plan=target.policy.plan, priority=target.priority,
+    start_clocks(tenant=tenant, ticket=ticket, plan=target.policy.plan, priority=target.priority,
                  at=MON_9)  # fmt: skip
     calendar.weekly = {str(day): ["10:00-18:00"] for day in range(5)}
     calendar.revision += 1
@@ -319,7 +319,7 @@ def _failed_job(tenant) -> tuple[RecomputeJob, SlaClock]:
         mock.patch("sla.recompute._apply_chunk", side_effect=RuntimeError("database hiccup")),
         pytest.raises(RuntimeError),
     ):
-        recompute_job_run(job.pk)
+        recompute_job_run(tenant=tenant, job_id=job.pk)
     return job, SlaClock.objects.get(ticket=ticket)
 
 

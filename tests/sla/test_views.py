@@ -8,9 +8,8 @@ import pytest
 
 from sla.models import Calendar, ClockStatus, Metric, Plan, Priority, SlaClock, Target
 from sla.seeds import load_seed_policy
-from sla.services import clocks_start
 from tests.conftest import login_as
-from tests.sla.factories import CalendarFactory, make_ticket
+from tests.sla.factories import CalendarFactory, make_ticket, start_clocks
 
 
 @pytest.fixture
@@ -55,7 +54,7 @@ def test_a_target_change_shows_on_the_page_and_in_a_new_tickets_clock(
     plan = Plan.objects.get(tenant=bytez, key="standard")
     created = datetime(2026, 3, 2, 14, tzinfo=UTC)  # Monday 09:00 New York
     ticket = make_ticket(tenant=bytez, priority=target.priority, plan=plan, created_at=created)
-    clocks_start(tenant=bytez, ticket=ticket, plan=plan, priority=target.priority, at=created)
+    start_clocks(tenant=bytez, ticket=ticket, plan=plan, priority=target.priority, at=created)
     assert SlaClock.objects.get(ticket=ticket).due_at == created + timedelta(hours=2, minutes=30)
 
 
@@ -214,7 +213,7 @@ def test_recompute_after_a_calendar_change_moves_running_clocks_with_a_ledger_en
     priority = Priority.objects.get(tenant=bytez, key="critical")
     created = datetime(2026, 3, 2, 14, tzinfo=UTC)  # Monday 09:00 New York
     ticket = make_ticket(tenant=bytez, priority=priority, plan=plan, created_at=created)
-    clocks_start(tenant=bytez, ticket=ticket, plan=plan, priority=priority, at=created)
+    start_clocks(tenant=bytez, ticket=ticket, plan=plan, priority=priority, at=created)
     calendar = Calendar.objects.get(tenant=bytez, name="US business hours")
     login_as(tenant_client, tenant_admin)
     data = {"name": calendar.name, "time_zone": "America/New_York", "holiday_country": "US",

@@ -10,6 +10,7 @@ from .assignment import (
     ticket_set_tier,
 )
 from .attachments import attachments_validate
+from .common import ticket_event_record
 from .conversation import ticket_attach, ticket_reply, ticket_request_escalation
 from .creation import reference_next, ticket_create
 from .status import (
@@ -31,6 +32,7 @@ __all__ = [
     "ticket_bulk_set_status",
     "ticket_close",
     "ticket_create",
+    "ticket_event_record",
     "ticket_reopen",
     "ticket_reply",
     "ticket_request_escalation",

@@ -12,13 +12,15 @@ from sla import services as sla_services
 from sla.models import Priority
 from tenants.models import Membership, Tenant
 
-from ..models import CannedResponse, Status, Ticket
+from ..models import CannedResponse, EventKind, Status, Ticket
+from ..workflow import PAUSE_REASON
 from .common import (
-    deadlines_reload,
-    event_record,
+    TicketChanges,
     now_or,
+    ticket_event_record,
     ticket_lock,
     ticket_touch,
+    ticket_write,
     tickets_each,
 )
 
@@ -52,11 +54,11 @@ def ticket_assign(
         return ticket
     ticket.assignee = assignee
     ticket_touch(tenant=tenant, ticket=ticket, at=at, fields=["assignee"])
-    event_record(
+    ticket_event_record(
         tenant=tenant,
         ticket=ticket,
         actor=actor,
-        kind="assigned",
+        kind=EventKind.ASSIGNED,
         field="assignee",
         from_value=_label(old),
         to_value=_label(assignee),
@@ -84,20 +86,24 @@ def ticket_set_priority(
         return ticket
     if ticket.status == Status.CLOSED:
         raise ValidationError({"priority": "This ticket is closed."})
-    ticket.priority = priority
-    ticket_touch(tenant=tenant, ticket=ticket, at=at, fields=["priority"])
-    sla_services.clocks_on_priority_change(tenant=tenant, ticket=ticket, priority=priority, at=at)
-    event_record(
+    changes = TicketChanges()
+    changes.set(ticket, priority=priority)
+    deadlines = sla_services.clocks_on_priority_change(
+        tenant=tenant, ticket=ticket, priority=priority, at=at,
+        pause_reason=PAUSE_REASON.get(ticket.status, ""),
+    )  # fmt: skip
+    changes.deadlines(ticket, deadlines)
+    ticket_event_record(
         tenant=tenant,
         ticket=ticket,
         actor=actor,
-        kind="priority",
+        kind=EventKind.PRIORITY,
         field="priority",
         from_value=old.key,
         to_value=priority.key,
         at=at,
     )
-    deadlines_reload(tenant=tenant, ticket=ticket)
+    ticket_write(tenant=tenant, ticket=ticket, at=at, changes=changes)
     return ticket
 
 
@@ -119,11 +125,11 @@ def ticket_set_tier(
         return ticket
     ticket.tier = tier
     ticket_touch(tenant=tenant, ticket=ticket, at=at, fields=["tier"])
-    event_record(
+    ticket_event_record(
         tenant=tenant,
         ticket=ticket,
         actor=actor,
-        kind="tier",
+        kind=EventKind.TIER,
         field="tier",
         from_value=old,
         to_value=tier,

@@ -1,8 +1,11 @@
-"""Helpers shared by the ticket services: history rows, row locks, search vector, deadlines."""
+"""Helpers shared by the ticket services: history rows, the row lock, and the one write of the
+ticket row per event (`TicketChanges` collects what an event changed; `ticket_write` writes
+it, deadlines from the clocks and the search vector included, in one UPDATE)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,9 +16,10 @@ from django.db.models import OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from sla.ports import TicketDeadlines
 from tenants.models import Membership, Tenant
 
-from ..models import Message, Ticket, TicketEvent
+from ..models import EventKind, Message, Ticket, TicketEvent
 
 DEADLINE_FIELDS = ("first_response_due_at", "resolution_due_at", "next_due_at", "is_breached")
 SEARCH_CONFIG = "english"
@@ -47,19 +51,23 @@ def tickets_each(
     return changed, failed
 
 
-def event_record(
+def ticket_event_record(
     *,
     tenant: Tenant,
     ticket: Ticket,
     actor: Membership | None,
-    kind: str,
+    kind: EventKind | str,
     at: datetime,
     field: str = "",
     from_value: Any = "",
     to_value: Any = "",
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    """Append one history row (never updated or deleted by the application)."""
+    """Append one history row (never updated or deleted by the application).
+
+    The one way anything records a ticket's history: `kind` must be an `EventKind`."""
+    if kind not in EventKind.values:
+        raise ValueError(f"Unknown ticket event kind {kind!r}: add it to EventKind.")
     return TicketEvent.objects.create(
         tenant=tenant,
         ticket=ticket,
@@ -78,38 +86,64 @@ def ticket_lock(*, tenant: Tenant, ticket: Ticket) -> None:
 
     Two agents changing the status at once are serialised here, so each transition is
     validated against the status the row really has, not the one a stale page showed.
+
+    THE LOCK ORDER (one everywhere, so events and the SLA recompute cannot deadlock): the
+    ticket row first (here; several rows: ascending id, `deadlines.TicketRowsForSla.lock`),
+    then its clocks in ascending id (`sla.services.clocks_lock`). Every service locks here
+    before it drives the clocks.
     """
     row = (
         Ticket.objects.for_tenant(tenant)
         .select_for_update(of=("self",))
         .filter(pk=ticket.pk)
-        .values("status", "assignee_id", "priority_id", "tier", "first_responded_at")
+        .values(
+            "status", "assignee_id", "priority_id", "tier", "policy_id", "first_responded_at",
+            "resolved_at", "closed_at",
+        )
         .get()
     )
     for name, value in row.items():
         setattr(ticket, name, value)
 
 
-def deadlines_reload(*, tenant: Tenant, ticket: Ticket) -> None:
-    """Copy the SLA-maintained deadline columns onto the in-memory ticket."""
-    row = Ticket.objects.for_tenant(tenant).filter(pk=ticket.pk).values(*DEADLINE_FIELDS).get()
-    for name, value in row.items():
-        setattr(ticket, name, value)
+@dataclass
+class TicketChanges:
+    """What one event changes on the ticket row, written once by `ticket_write`."""
+
+    fields: set[str] = field(default_factory=set)
+    search: bool = False
+
+    def set(self, ticket: Ticket, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(ticket, name, value)
+            self.fields.add(name)
+
+    def deadlines(self, ticket: Ticket, deadlines: TicketDeadlines) -> None:
+        """The clocks' answer (every `clocks_*` service returns it)."""
+        self.set(ticket, **{name: getattr(deadlines, name) for name in DEADLINE_FIELDS})
+
+
+def ticket_write(*, tenant: Tenant, ticket: Ticket, at: datetime, changes: TicketChanges) -> None:
+    """The event's one UPDATE of the ticket row: `updated_at`, the changed fields, and the
+    search vector when the public text changed."""
+    ticket.updated_at = at
+    values: dict[str, Any] = {name: getattr(ticket, name) for name in sorted(changes.fields)}
+    if changes.search:
+        values["search_vector"] = search_vector_expression()
+    Ticket.objects.for_tenant(tenant).filter(pk=ticket.pk).update(updated_at=at, **values)
 
 
 def ticket_touch(*, tenant: Tenant, ticket: Ticket, at: datetime, fields: list[str]) -> None:
-    ticket.updated_at = at
-    Ticket.objects.for_tenant(tenant).filter(pk=ticket.pk).update(
-        updated_at=at, **{name: getattr(ticket, name) for name in fields}
-    )
+    changes = TicketChanges()
+    changes.fields.update(fields)
+    ticket_write(tenant=tenant, ticket=ticket, at=at, changes=changes)
 
 
-def search_vector_refresh(*, tenant: Tenant, ticket_id: int) -> None:
-    """Recompute the tsvector over subject (A), description (B) and public message text (C).
+def search_vector_expression() -> SearchVector:
+    """Subject (A), description (B) and public message text (C) of the row being updated.
 
-    One UPDATE with a correlated subquery: the text never travels through Python, and a
-    concurrent reply only makes the vector as fresh as the later of the two updates.
-    """
+    A correlated subquery: the text never travels through Python, and a concurrent reply
+    only makes the vector as fresh as the later of the two updates."""
     public_text = (
         Message.objects.filter(ticket=OuterRef("pk"), is_internal=False)
         .order_by()
@@ -117,14 +151,26 @@ def search_vector_refresh(*, tenant: Tenant, ticket_id: int) -> None:
         .annotate(text=StringAgg("body_text", delimiter=" "))
         .values("text")
     )
-    Ticket.objects.for_tenant(tenant).filter(pk=ticket_id).update(
-        search_vector=(
-            SearchVector("subject", weight="A", config=SEARCH_CONFIG)
-            + SearchVector("description", weight="B", config=SEARCH_CONFIG)
-            + SearchVector(
-                Coalesce(Subquery(public_text), Value(""), output_field=TextField()),
-                weight="C",
-                config=SEARCH_CONFIG,
-            )
+    return (
+        SearchVector("subject", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="B", config=SEARCH_CONFIG)
+        + SearchVector(
+            Coalesce(Subquery(public_text), Value(""), output_field=TextField()),
+            weight="C",
+            config=SEARCH_CONFIG,
         )
+    )
+
+
+def search_vector_for_new(*, subject: str, description: str) -> SearchVector:
+    """The vector of a ticket being inserted (no messages yet), computed in the INSERT."""
+    return SearchVector(
+        Value(subject, output_field=TextField()), weight="A", config=SEARCH_CONFIG
+    ) + SearchVector(Value(description, output_field=TextField()), weight="B", config=SEARCH_CONFIG)
+
+
+def search_vector_refresh(*, tenant: Tenant, ticket_id: int) -> None:
+    """Recompute the tsvector alone (for writes that change nothing else of the row)."""
+    Ticket.objects.for_tenant(tenant).filter(pk=ticket_id).update(
+        search_vector=search_vector_expression()
     )

@@ -16,15 +16,15 @@ from sla import services as sla_services
 from sla.models import Channel
 from tenants.models import Membership, Tenant
 
-from ..models import Message, Status, Ticket
+from ..models import EventKind, Message, Status, Ticket
 from .attachments import attachments_add
 from .common import (
-    deadlines_reload,
-    event_record,
+    TicketChanges,
     now_or,
-    search_vector_refresh,
+    ticket_event_record,
     ticket_lock,
     ticket_touch,
+    ticket_write,
 )
 from .status import status_apply
 
@@ -52,39 +52,37 @@ def _check_reply(
         raise ValidationError(errors)
 
 
-def _after_agent_reply(*, tenant: Tenant, ticket: Ticket, author: Membership, at: datetime) -> None:
-    sla_services.clocks_on_agent_public_reply(tenant=tenant, ticket=ticket, at=at)
+def _after_agent_reply(
+    *, tenant: Tenant, ticket: Ticket, author: Membership, at: datetime, changes: TicketChanges
+) -> None:
+    changes.deadlines(
+        ticket, sla_services.clocks_on_agent_public_reply(tenant=tenant, ticket=ticket, at=at)
+    )
     if ticket.first_responded_at is None:
-        ticket.first_responded_at = at
-        ticket_touch(tenant=tenant, ticket=ticket, at=at, fields=["first_responded_at"])
+        changes.set(ticket, first_responded_at=at)
     if ticket.status == Status.NEW:
-        status_apply(tenant=tenant, ticket=ticket, status=Status.OPEN, actor=author, at=at)
+        status_apply(tenant=tenant, ticket=ticket, status=Status.OPEN, actor=author, at=at,
+                     changes=changes)  # fmt: skip
 
 
 def _after_customer_message(
-    *, tenant: Tenant, ticket: Ticket, author: Membership | None, at: datetime
-) -> None:
-    """A customer's message reopens a resolved ticket and ends a wait on the customer."""
+    *, tenant: Tenant, ticket: Ticket, author: Membership | None, at: datetime,
+    changes: TicketChanges,
+) -> None:  # fmt: skip
+    """A customer's message reopens a resolved ticket and ends a wait on the customer, through
+    the same status service as every other status change."""
     if ticket.status == Status.RESOLVED:
-        status_apply(
-            tenant=tenant, ticket=ticket, status=Status.OPEN, actor=author, at=at, kind="reopened"
-        )
+        status_apply(tenant=tenant, ticket=ticket, status=Status.OPEN, actor=author, at=at,
+                     changes=changes)  # fmt: skip
     elif ticket.status == Status.PENDING_CUSTOMER:
-        # The status flips here; the clocks resume in clocks_on_customer_message.
-        ticket.status = Status.OPEN
-        ticket_touch(tenant=tenant, ticket=ticket, at=at, fields=["status"])
-        event_record(
-            tenant=tenant,
-            ticket=ticket,
-            actor=author,
-            kind="status",
-            field="status",
-            from_value=Status.PENDING_CUSTOMER,
-            to_value=Status.OPEN,
-            at=at,
-            data={"reason": "customer replied"},
-        )
-    sla_services.clocks_on_customer_message(tenant=tenant, ticket=ticket, at=at)
+        status_apply(
+            tenant=tenant, ticket=ticket, status=Status.OPEN, actor=author, at=at,
+            changes=changes, data={"reason": "customer replied"},
+            why="Resumed: the customer replied",
+        )  # fmt: skip
+    changes.deadlines(
+        ticket, sla_services.clocks_on_customer_message(tenant=tenant, ticket=ticket, at=at)
+    )
 
 
 @transaction.atomic
@@ -129,23 +127,24 @@ def ticket_reply(
             message=message,
         )
     by_staff = author is not None and author.is_staff_member
+    changes = TicketChanges(search=not internal)
     if internal:
-        ticket_touch(tenant=tenant, ticket=ticket, at=at, fields=[])
+        pass
     elif by_staff:
-        _after_agent_reply(tenant=tenant, ticket=ticket, author=author, at=at)
+        _after_agent_reply(tenant=tenant, ticket=ticket, author=author, at=at, changes=changes)
     else:
-        _after_customer_message(tenant=tenant, ticket=ticket, author=author, at=at)
-    event_record(
+        _after_customer_message(
+            tenant=tenant, ticket=ticket, author=author, at=at, changes=changes
+        )
+    ticket_event_record(
         tenant=tenant,
         ticket=ticket,
         actor=author,
-        kind="note" if internal else "reply",
+        kind=EventKind.NOTE if internal else EventKind.REPLY,
         at=at,
         data={"message_id": message.pk, "attachments": len(attachments)},
     )
-    if not internal:
-        search_vector_refresh(tenant=tenant, ticket_id=ticket.pk)
-    deadlines_reload(tenant=tenant, ticket=ticket)
+    ticket_write(tenant=tenant, ticket=ticket, at=at, changes=changes)
     return message
 
 
@@ -165,11 +164,11 @@ def ticket_attach(
     created = attachments_add(
         tenant=tenant, ticket=ticket, uploads=uploads, uploaded_by=actor, at=at
     )
-    event_record(
+    ticket_event_record(
         tenant=tenant,
         ticket=ticket,
         actor=actor,
-        kind="attachment",
+        kind=EventKind.ATTACHMENT,
         at=at,
         data={"files": [a.filename for a in created]},
     )
@@ -189,11 +188,11 @@ def ticket_request_escalation(
     at = now_or(at)
     if ticket.status == Status.CLOSED:
         raise ValidationError({"reason": "This ticket is closed."})
-    event_record(
+    ticket_event_record(
         tenant=tenant,
         ticket=ticket,
         actor=actor,
-        kind="escalation_requested",
+        kind=EventKind.ESCALATION_REQUESTED,
         at=at,
         data={"reason": reason.strip()[:2000]},
     )

@@ -13,9 +13,9 @@ from sla import services as sla_services
 from sla.models import Channel, Priority
 from tenants.models import Customer, Membership, Tenant
 
-from ..models import Category, Ticket, TicketCounter
+from ..models import Category, EventKind, Ticket, TicketCounter
 from .attachments import attachments_add
-from .common import deadlines_reload, event_record, now_or, search_vector_refresh
+from .common import now_or, search_vector_for_new, ticket_event_record
 
 
 def reference_next(*, tenant: Tenant) -> tuple[int, str]:
@@ -71,35 +71,45 @@ def ticket_create(
 ) -> Ticket:
     """Open a ticket for `requester` (a client) and start its SLA clocks synchronously.
 
-    `created_by` is the agent logging a phone or chat ticket on the client's behalf.
+    `created_by` is the agent logging a phone or chat ticket on the client's behalf. The row
+    is written once: the clocks are planned first, so it is inserted with its policy version,
+    its deadlines and its search vector.
     """
     at = now_or(at)
     _check_create(tenant=tenant, requester=requester, priority=priority, category=category)
     customer = Customer.objects.for_tenant(tenant).select_related("plan").get(
         pk=requester.customer_id
     )
+    clock_plan = sla_services.clocks_plan(
+        tenant=tenant, plan=customer.plan, priority=priority, at=at
+    )
+    deadlines = clock_plan.deadlines
     number, reference = reference_next(tenant=tenant)
+    subject, description = subject.strip(), description.strip()
     ticket = Ticket.objects.create(
         tenant=tenant,
         customer=customer,
         requester=requester,
         number=number,
         reference=reference,
-        subject=subject.strip(),
-        description=description.strip(),
+        subject=subject,
+        description=description,
         priority=priority,
         category=category,
         channel=channel,
         tags=list(tags),
         cc_emails=list(cc_emails),
+        policy=clock_plan.policy,
+        first_response_due_at=deadlines.first_response_due_at,
+        resolution_due_at=deadlines.resolution_due_at,
+        next_due_at=deadlines.next_due_at,
+        is_breached=deadlines.is_breached,
+        search_vector=search_vector_for_new(subject=subject, description=description),
         created_at=at,
         updated_at=at,
     )
-    ticket.policy = sla_services.clocks_start(
-        tenant=tenant, ticket=ticket, plan=customer.plan, priority=priority, at=at
-    )
-    Ticket.objects.for_tenant(tenant).filter(pk=ticket.pk).update(policy=ticket.policy)
-    deadlines_reload(tenant=tenant, ticket=ticket)
+    ticket.search_vector = None  # an expression until reloaded; nobody reads it from here
+    sla_services.clocks_start(tenant=tenant, ticket_id=ticket.pk, clock_plan=clock_plan)
     if attachments:
         attachments_add(
             tenant=tenant,
@@ -108,14 +118,13 @@ def ticket_create(
             uploaded_by=created_by or requester,
             at=at,
         )
-    event_record(
+    ticket_event_record(
         tenant=tenant,
         ticket=ticket,
         actor=created_by or requester,
-        kind="created",
+        kind=EventKind.CREATED,
         at=at,
         to_value=reference,
         data={"channel": channel, "priority": priority.key, "on_behalf": created_by is not None},
     )
-    search_vector_refresh(tenant=tenant, ticket_id=ticket.pk)
     return ticket

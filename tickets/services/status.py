@@ -1,4 +1,7 @@
-"""Status changes: validated against the workflow table, each one driving the SLA clocks."""
+"""Status changes: validated against the workflow table, each one driving the SLA clocks.
+
+`status_apply` is the one place a ticket's status changes (agents, clients, bulk actions and
+a customer's reply alike); it collects the row's changes for the caller's single write."""
 
 from __future__ import annotations
 
@@ -8,36 +11,36 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sla import services as sla_services
-from sla.models import SegmentKind
+from sla.ports import TicketDeadlines
 from tenants.models import Membership, Tenant
 
-from ..models import Status, Ticket
-from ..workflow import PAUSED_STATUSES, check_transition
+from ..models import EventKind, Status, Ticket
+from ..workflow import PAUSE_REASON, PAUSED_STATUSES, check_transition
 from .common import (
-    deadlines_reload,
-    event_record,
+    TicketChanges,
     now_or,
+    ticket_event_record,
     ticket_lock,
-    ticket_touch,
+    ticket_write,
     tickets_each,
 )
 
-PAUSE_REASON = {
-    Status.PENDING_CUSTOMER: SegmentKind.PAUSED_CUSTOMER,
-    Status.ON_HOLD: SegmentKind.PAUSED_HOLD,
-}
 
-
-def clocks_drive(*, tenant: Tenant, ticket: Ticket, old: str, new: str, at: datetime) -> None:
-    """What a transition does to the clocks (the policy's pause/resume/stop rules)."""
+def clocks_drive(
+    *, tenant: Tenant, ticket: Ticket, old: str, new: str, at: datetime, why: str = "Resumed"
+) -> TicketDeadlines | None:
+    """What a transition does to the clocks (the policy's pause/resume/stop rules); the new
+    deadlines, or None when the transition leaves the clocks alone."""
     if new in PAUSE_REASON:
-        sla_services.clocks_pause(tenant=tenant, ticket=ticket, at=at, reason=PAUSE_REASON[new])
-    elif new == Status.RESOLVED or (new == Status.CLOSED and old != Status.RESOLVED):
-        sla_services.clocks_on_resolve(tenant=tenant, ticket=ticket, at=at)
-    elif new == Status.OPEN and old == Status.RESOLVED:
-        sla_services.clocks_on_reopen(tenant=tenant, ticket=ticket, at=at)
-    elif new == Status.OPEN and old in PAUSED_STATUSES:
-        sla_services.clocks_resume(tenant=tenant, ticket=ticket, at=at)
+        return sla_services.clocks_pause(tenant=tenant, ticket=ticket, at=at,
+                                         reason=PAUSE_REASON[new])  # fmt: skip
+    if new == Status.RESOLVED or (new == Status.CLOSED and old != Status.RESOLVED):
+        return sla_services.clocks_on_resolve(tenant=tenant, ticket=ticket, at=at)
+    if new == Status.OPEN and old == Status.RESOLVED:
+        return sla_services.clocks_on_reopen(tenant=tenant, ticket=ticket, at=at)
+    if new == Status.OPEN and old in PAUSED_STATUSES:
+        return sla_services.clocks_resume(tenant=tenant, ticket=ticket, at=at, why=why)
+    return None
 
 
 def _check_actor(*, actor: Membership | None, old: str, new: str) -> None:
@@ -56,25 +59,27 @@ def status_apply(
     status: str,
     actor: Membership | None,
     at: datetime,
-    kind: str = "status",
+    changes: TicketChanges,
     data: dict | None = None,
+    why: str = "Resumed",
 ) -> None:
-    """Move a locked ticket to `status`: timestamps, clocks, history. The caller validated."""
+    """Move a locked ticket to `status`: timestamps, clocks, history. The caller validated
+    the transition and writes `changes` (the row) once."""
     old = ticket.status
-    ticket.status = status
-    fields = ["status"]
+    kind = EventKind.REOPENED if old == Status.RESOLVED and status == Status.OPEN else (
+        EventKind.STATUS
+    )
+    changes.set(ticket, status=status)
     if status == Status.RESOLVED:
-        ticket.resolved_at = at
-        fields.append("resolved_at")
+        changes.set(ticket, resolved_at=at)
     elif status == Status.CLOSED:
-        ticket.closed_at = at
-        fields.append("closed_at")
+        changes.set(ticket, closed_at=at)
     elif old == Status.RESOLVED:
-        ticket.resolved_at = None
-        fields.append("resolved_at")
-    ticket_touch(tenant=tenant, ticket=ticket, at=at, fields=fields)
-    clocks_drive(tenant=tenant, ticket=ticket, old=old, new=status, at=at)
-    event_record(
+        changes.set(ticket, resolved_at=None)
+    deadlines = clocks_drive(tenant=tenant, ticket=ticket, old=old, new=status, at=at, why=why)
+    if deadlines is not None:
+        changes.deadlines(ticket, deadlines)
+    ticket_event_record(
         tenant=tenant,
         ticket=ticket,
         actor=actor,
@@ -108,9 +113,9 @@ def ticket_set_status(
         return ticket
     check_transition(ticket.status, status)
     _check_actor(actor=actor, old=ticket.status, new=status)
-    kind = "reopened" if ticket.status == Status.RESOLVED and status == Status.OPEN else "status"
-    status_apply(tenant=tenant, ticket=ticket, status=status, actor=actor, at=at, kind=kind)
-    deadlines_reload(tenant=tenant, ticket=ticket)
+    changes = TicketChanges()
+    status_apply(tenant=tenant, ticket=ticket, status=status, actor=actor, at=at, changes=changes)
+    ticket_write(tenant=tenant, ticket=ticket, at=at, changes=changes)
     return ticket
 
 

@@ -1,0 +1,61 @@
+"""The SLA<->tickets seam: creating a ticket and an agent's first reply each write the ticket
+row once, in a pinned number of statements.
+
+Before the seam (sla wrote the ticket row itself with raw SQL): create = 22 statements with 4
+writes of the ticket row; first reply = 18 statements with 4 UPDATEs of the ticket row.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tickets import services
+from tickets.models import Ticket
+
+from .factories import make_ticket, sla_config
+
+TICKET_WRITE = re.compile(r'^\s*(UPDATE|INSERT INTO)\s+"?tickets_ticket"?\s', re.IGNORECASE)
+
+
+def _ticket_writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if TICKET_WRITE.match(q["sql"])]
+
+
+@pytest.fixture
+def priorities(client_user):
+    found = sla_config(client_user.tenant, client_user.customer.plan)
+    make_ticket(client_user)  # the tenant's counter row exists, calendars are cached
+    return found
+
+
+def test_creating_a_ticket_writes_its_row_once(client_user, priorities):
+    tenant = client_user.tenant
+    with CaptureQueriesContext(connection) as ctx:
+        ticket = services.ticket_create(
+            tenant=tenant, requester=client_user, subject="Printer on fire",
+            description="It is burning.", priority=priorities["high"],
+        )  # fmt: skip
+    writes = _ticket_writes(ctx.captured_queries)
+    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("INSERT")
+    assert len(ctx.captured_queries) == 11, "\n".join(q["sql"][:90] for q in ctx.captured_queries)
+    row = Ticket.objects.get(pk=ticket.pk)
+    assert row.policy_id is not None and row.first_response_due_at is not None
+    assert Ticket.objects.filter(pk=ticket.pk, search_vector="printer").exists()
+
+
+def test_a_first_agent_reply_writes_the_row_once(client_user, priorities, agent):
+    tenant = client_user.tenant
+    ticket = Ticket.objects.select_related("tenant").get(pk=make_ticket(client_user).pk)
+    with CaptureQueriesContext(connection) as ctx:
+        services.ticket_reply(tenant=tenant, ticket=ticket, author=agent, body="On it, smoke.")
+    writes = _ticket_writes(ctx.captured_queries)
+    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("UPDATE")
+    assert len(ctx.captured_queries) == 12, "\n".join(q["sql"][:90] for q in ctx.captured_queries)
+    row = Ticket.objects.get(pk=ticket.pk)
+    assert row.status == "open" and row.first_responded_at is not None
+    assert row.first_response_due_at is None
+    assert Ticket.objects.filter(pk=ticket.pk, search_vector="smoke").exists()

@@ -1,0 +1,66 @@
+"""The tickets side of the SLA port (`sla.ports.TicketRows`): tickets lock and write their
+own rows when an SLA job (the recompute) moves deadlines; `sla` never touches this table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from django.db import connection
+from django.db.models import Q
+
+from sla.ports import TicketDeadlines
+from tenants.models import Tenant
+
+from ..models import Ticket
+
+
+class TicketRowsForSla:
+    """Registered with `sla.ports.register_ticket_rows` in TicketsConfig.ready()."""
+
+    def lock(self, *, tenant: Tenant, ticket_ids: Sequence[int]) -> None:
+        """Lock the rows in ascending id order: the lock order's first step (see
+        `common.ticket_lock`), so a recompute chunk and ticket events queue, never deadlock."""
+        list(
+            Ticket.objects.for_tenant(tenant)
+            .filter(pk__in=sorted(ticket_ids))
+            .order_by("pk")
+            .select_for_update(of=("self",))
+            .values_list("pk", flat=True)
+        )
+
+    def write_deadlines(self, *, tenant: Tenant, deadlines: Mapping[int, TicketDeadlines]) -> int:
+        """One VALUES-join UPDATE; rows already right are not rewritten."""
+        if not deadlines:
+            return 0
+        ids = sorted(deadlines)
+        rows = [deadlines[i] for i in ids]
+        table = Ticket._meta.db_table
+        sql = f"""
+            UPDATE {table} AS t
+               SET first_response_due_at = v.frd, resolution_due_at = v.res,
+                   next_due_at = v.nearest, is_breached = v.breached
+              FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[],
+                          %s::timestamptz[], %s::boolean[]) AS v(id, frd, res, nearest, breached)
+             WHERE t.id = v.id AND t.tenant_id = %s
+               AND (t.first_response_due_at, t.resolution_due_at, t.next_due_at, t.is_breached)
+                   IS DISTINCT FROM (v.frd, v.res, v.nearest, v.breached)
+        """  # noqa: S608 - our own table; every value is a parameter
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [
+                ids, [d.first_response_due_at for d in rows], [d.resolution_due_at for d in rows],
+                [d.next_due_at for d in rows], [d.is_breached for d in rows], tenant.pk,
+            ])  # fmt: skip
+            return cursor.rowcount
+
+    def count_using(
+        self, *, tenant: Tenant, plan_id: int | None = None, priority_id: int | None = None,
+        policy_id: int | None = None,
+    ) -> int:  # fmt: skip
+        condition = Q()
+        if plan_id is not None:
+            condition &= Q(policy__plan_id=plan_id)
+        if priority_id is not None:
+            condition &= Q(priority_id=priority_id)
+        if policy_id is not None:
+            condition &= Q(policy_id=policy_id)
+        return Ticket.objects.for_tenant(tenant).filter(condition).count()
