@@ -230,7 +230,7 @@ class SlaClock(TenantOwned):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwned.Meta):
-        # No default ordering: ordering by ticket would join tickets_ticket in hot queries.
+        # No default ordering: ordering by ticket would join the tickets table in hot queries.
         constraints = [
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(fields=["ticket", "metric"], name="clock_one_per_metric"),

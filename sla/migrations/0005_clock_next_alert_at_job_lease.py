@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='recomputejob',
             name='attempts',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Claims of this run (1 + times its lease expired and it was taken over).'),
+            field=models.PositiveSmallIntegerField(default=0, help_text='Claims of this run (1 + takeovers after its lease expired).'),
         ),
         migrations.AddField(
             model_name='recomputejob',
