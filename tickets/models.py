@@ -145,6 +145,17 @@ class Ticket(TenantOwned):
     def __str__(self) -> str:
         return f"{self.reference}: {self.subject}"
 
+    @property
+    def is_breached_now(self) -> bool:
+        """Breached at this instant: a clock breached, or the nearest running deadline has
+        passed without any event touching the ticket (until the breach scan flips the
+        column, the stored `is_breached` only knows what the last event saw)."""
+        return self.is_breached or (
+            self.next_due_at is not None
+            and self.status in OPEN_STATUSES
+            and self.next_due_at < timezone.now()
+        )
+
 
 class Message(TenantOwned):
     """A public reply or an internal note."""

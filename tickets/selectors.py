@@ -147,7 +147,15 @@ def _filter_people(
     return tickets
 
 
-def _filter_fields(tickets: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Ticket]:
+def breached_now(now: datetime) -> Q:
+    """Breached at `now`: the stored flag (an event saw a breach), or an open ticket whose
+    nearest running deadline has passed with no event since (`Ticket.is_breached_now`)."""
+    return Q(is_breached=True) | Q(status__in=OPEN_STATUSES, next_due_at__lt=now)
+
+
+def _filter_fields(
+    tickets: QuerySet[Ticket], filters: TicketFilters, now: datetime
+) -> QuerySet[Ticket]:
     if filters.statuses:
         tickets = tickets.filter(status__in=filters.statuses)
     elif filters.open_only:
@@ -161,7 +169,8 @@ def _filter_fields(tickets: QuerySet[Ticket], filters: TicketFilters) -> QuerySe
     if filters.category:
         tickets = tickets.filter(category__key=filters.category)
     if filters.breached is not None:
-        tickets = tickets.filter(is_breached=filters.breached)
+        overdue = breached_now(now)
+        tickets = tickets.filter(overdue) if filters.breached else tickets.exclude(overdue)
     return tickets
 
 
@@ -189,7 +198,7 @@ def ticket_list(
 ) -> Page:
     """One page of the tickets this member may see: a fixed number of queries at any depth."""
     tickets = ticket_visible(tenant=tenant, membership=membership)
-    tickets = _filter_fields(tickets, filters)
+    tickets = _filter_fields(tickets, filters, at or timezone.now())
     tickets = _filter_people(tickets, filters, membership)
     if filters.view == "breaching":
         soon = (at or timezone.now()) + timedelta(hours=1)

@@ -21,6 +21,11 @@ class TicketListSerializer(serializers.ModelSerializer):
     plan = serializers.CharField(source="customer.plan.key")
     requester = serializers.EmailField(source="requester.user.email")
     assignee = serializers.EmailField(source="assignee.user.email", default=None)
+    is_breached = serializers.BooleanField(
+        source="is_breached_now",
+        read_only=True,
+        help_text="A clock breached, or the nearest running deadline has passed (now).",
+    )
 
     class Meta:
         model = Ticket

@@ -282,3 +282,28 @@ def test_deadline_moves_when_the_priority_changes_via_services(client_user, agen
             actor=agent,
         )  # fmt: skip
     assert ticket.first_response_due_at == T0 + timedelta(hours=1)
+
+
+def test_a_ticket_that_goes_overdue_quietly_is_breached_in_the_api_and_the_filter(
+    client, client_user, other_client, agent, configured
+):
+    """No event touches the ticket after its deadline: the stored flag is still false, yet
+    the API and the `breached` filter tell the truth at that instant."""
+    with time_machine.travel(T0, tick=False):
+        late = make_ticket(client_user, subject="Quietly late", priority="critical")  # 1 h
+        calm = make_ticket(other_client, subject="Calm", priority="low")  # 24 h
+    login_as(client, agent)
+
+    def listed(query):
+        return [t["reference"] for t in client.get(f"/api/tickets/?{query}").json()["results"]]
+
+    with time_machine.travel(T0 + timedelta(minutes=59), tick=False):
+        assert client.get(f"/api/tickets/{late.reference}/").json()["is_breached"] is False
+        assert listed("breached=true") == []
+    with time_machine.travel(T0 + timedelta(hours=1, minutes=1), tick=False):
+        assert not Ticket.objects.get(pk=late.pk).is_breached  # no event: the column is stale
+        assert client.get(f"/api/tickets/{late.reference}/").json()["is_breached"] is True
+        assert listed("breached=true") == [late.reference]
+        assert listed("breached=false") == [calm.reference]
+        queue = client.get("/queue/?breached=true").content.decode()
+        assert late.reference in queue and calm.reference not in queue
