@@ -308,6 +308,13 @@ class RecomputeJob(TenantOwned):
     class Meta(TenantOwned.Meta):
         ordering = ["-created_at"]
 
+    @property
+    def lease_expired(self) -> bool:
+        """Running, but its worker has not reported within the lease: it will be taken over."""
+        from .recompute import lease_expired
+
+        return lease_expired(self)
+
 
 class SectionKey(models.TextChoices):
     """The outline of a complete support policy (seed 004), in page order."""

@@ -51,6 +51,12 @@ OPEN = (ClockStatus.RUNNING, ClockStatus.PAUSED)
 Status = RecomputeJob.Status
 
 
+def lease_expired(job: RecomputeJob, now: datetime | None = None) -> bool:
+    if job.status != Status.RUNNING:
+        return False
+    return job.heartbeat_at is None or job.heartbeat_at < (now or timezone.now()) - LEASE
+
+
 class LeaseLost(Exception):
     """Another worker took the job over (this one was presumed dead): stop quietly."""
 
