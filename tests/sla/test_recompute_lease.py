@@ -57,7 +57,10 @@ def test_each_chunk_beats_the_heartbeat(tenant, changed):
         beats.append(RecomputeJob.objects.get(pk=job.pk).heartbeat_at)
         return real(*args, **kwargs)
 
-    with mock.patch.object(recompute, "CHUNK", 1), mock.patch.object(recompute, "_apply_chunk", spy):
+    with (
+        mock.patch.object(recompute, "CHUNK", 1),
+        mock.patch.object(recompute, "_apply_chunk", spy),
+    ):
         recompute_job_run(tenant=tenant, job_id=job.pk)
     job.refresh_from_db()
     assert (job.status, job.done, job.total, job.attempts) == (Status.DONE, 3, 3, 1)
