@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from sla.seeds import load_seed_policy
+from demo.sla_seeds import load_seed_policy
+from demo.ticket_seeds import load_ticket_demo
 from tenants.models import Customer, Membership, Tenant, User
 from tenants.roles import Role
-from tickets.seeds import load_ticket_demo
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo credential, refused when DEBUG is off
 

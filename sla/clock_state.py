@@ -293,14 +293,15 @@ def recomputed(
     hours apply from the clock's last checkpoint (start, resume or retarget). A paused clock
     only takes the new duration.
     """
-    new = replace(state, target_duration=duration)
     if state.status != RUNNING:
-        return replace(new, next_alert_at=None)
+        return replace(state, target_duration=duration, next_alert_at=None)
     remaining = duration - state.consumed
     due = rules.calendar.add_business_time(state.consumed_as_of, remaining) if (
         remaining >= timedelta(0)
     ) else now
-    return _with_alert(replace(new, due_at=due), rules)
+    new = replace(state, target_duration=duration, due_at=due)  # one copy per clock: hot path
+    alert = next_alert(new, rules)
+    return new if alert == new.next_alert_at else replace(new, next_alert_at=alert)
 
 
 @dataclass(frozen=True)

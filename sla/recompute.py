@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from . import clock_state as core
 from .clock_rows import STATE_FIELDS
-from .clock_state import ClockRules, ClockState, TicketDeadlines
+from .clock_state import ClockRules, ClockState
 from .models import Calendar, ClockSegment, ClockStatus, RecomputeJob, SlaClock, SupportPolicy
 from .ports import ticket_rows
 
@@ -170,20 +170,28 @@ COLUMNS = (
 def _apply_chunk(job: RecomputeJob, rows: list[tuple], rules: _Rules, now: datetime) -> None:
     ticket_ids = sorted({ticket_id for _, ticket_id in rows})
     ticket_rows().lock(tenant=job.tenant, ticket_ids=ticket_ids)  # tickets first ...
-    locked = list(  # ... then their clocks, ascending id, as they are now
+    chunk = {pk for pk, _ in rows}
+    # ... then their clocks, ascending id, as they are now: all of these tickets' clocks (the
+    # chunk's are recomputed; the others only count for the tickets' deadlines).
+    locked = list(
         SlaClock.objects.for_tenant(job.tenant)
-        .filter(pk__in=[pk for pk, _ in rows], status__in=OPEN)
+        .filter(ticket_id__in=ticket_ids)
         .select_for_update(of=("self",))
         .order_by("pk")
         .values_list(*COLUMNS)
     )
     ids, dues, durations, alerts, moved = [], [], [], [], []
     tickets: set[int] = set()
+    states: dict[int, list[ClockState]] = {}
     for pk, ticket_id, metric, *fields, duration, calendar_id, policy_id in locked:
         state = ClockState(metric=metric, **dict(zip(STATE_FIELDS, fields, strict=True)))
+        states.setdefault(ticket_id, []).append(state)
+        if pk not in chunk or state.status not in OPEN:
+            continue
         new = core.recomputed(state, rules.get(calendar_id, policy_id), duration=duration, now=now)
         if new == state:
             continue  # nothing moves: no write, no ledger entry for a change that changed nothing
+        states[ticket_id][-1] = new
         ids.append(pk)
         dues.append(new.due_at)
         durations.append(new.target_duration)
@@ -196,7 +204,8 @@ def _apply_chunk(job: RecomputeJob, rows: list[tuple], rules: _Rules, now: datet
         return
     _update_clocks(job, ids, dues, durations, alerts, now)
     _write_ledger(job, moved, now)
-    deadlines = _deadlines(job, sorted(tickets))
+    at = timezone.now()
+    deadlines = {t: core.ticket_deadlines(states[t], now=at) for t in sorted(tickets)}
     ticket_rows().write_deadlines(tenant=job.tenant, deadlines=deadlines)
 
 
@@ -215,24 +224,6 @@ def _update_clocks(
     """  # noqa: S608 - the table name is ours; every value is a parameter
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, ids, dues, durations, alerts, job.tenant_id])
-
-
-def _deadlines(job: RecomputeJob, ticket_ids: list[int]) -> dict[int, TicketDeadlines]:
-    """The tickets' deadlines from all their clocks (sla's own table), one aggregate."""
-    sql = f"""
-        SELECT ticket_id,
-               min(due_at) FILTER (WHERE status = 'running' AND metric = 'first_response'),
-               min(due_at) FILTER (WHERE status = 'running' AND metric = 'resolution'),
-               min(due_at) FILTER (WHERE status = 'running'),
-               coalesce(bool_or(status = 'breached' OR breached_at IS NOT NULL
-                                OR (status = 'running' AND due_at < %s)), false)
-          FROM {SlaClock._meta.db_table}
-         WHERE tenant_id = %s AND ticket_id = ANY(%s)
-         GROUP BY ticket_id
-    """  # noqa: S608 - the table name is ours; every value is a parameter
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [timezone.now(), job.tenant_id, ticket_ids])
-        return {row[0]: TicketDeadlines(*row[1:]) for row in cursor.fetchall()}
 
 
 def _write_ledger(job: RecomputeJob, changes: list[tuple], now: datetime) -> None:

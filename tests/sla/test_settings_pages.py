@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 
+from demo.sla_seeds import load_seed_policy
 from sla import configuration
 from sla.durations import describe_target_duration
 from sla.models import (
@@ -23,7 +24,6 @@ from sla.models import (
     Target,
 )
 from sla.recompute import recompute_job_run
-from sla.seeds import load_seed_policy
 from tests.conftest import login_as
 from tests.factories import CustomerFactory, PlanFactory
 from tests.sla.factories import (

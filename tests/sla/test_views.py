@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from demo.sla_seeds import load_seed_policy
 from sla.models import Calendar, ClockStatus, Metric, Plan, Priority, SlaClock, Target
-from sla.seeds import load_seed_policy
 from tests.conftest import login_as
 from tests.sla.factories import CalendarFactory, make_ticket, start_clocks
 

@@ -18,9 +18,8 @@ from typing import Any
 
 from django.db import transaction
 
-from tenants.models import Tenant
-
-from .models import (
+from demo.seed_texts import SECTIONS
+from sla.models import (
     Calendar,
     MaintenanceWindow,
     Metric,
@@ -31,7 +30,7 @@ from .models import (
     SupportPolicy,
     Target,
 )
-from .seed_texts import SECTIONS
+from tenants.models import Tenant
 
 # Version 1 of every seed policy took effect before any demo ticket exists.
 SEED_EFFECTIVE_FROM = datetime(2024, 1, 1, tzinfo=UTC)

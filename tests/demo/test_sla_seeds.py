@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from demo.sla_seeds import load_seed_policy
 from sla.models import Calendar, Metric, Plan, PolicySection, Priority, SlaClock, Target
-from sla.seeds import load_seed_policy
 from tests.sla.factories import make_ticket, start_clocks
 
 KOLKATA = ZoneInfo("Asia/Kolkata")

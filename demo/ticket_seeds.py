@@ -14,9 +14,8 @@ from django.utils import timezone
 from sla.models import Priority
 from tenants.models import Membership, Tenant
 from tenants.roles import Role
-
-from . import services
-from .models import CannedResponse, Category, Status, Ticket
+from tickets import services
+from tickets.models import CannedResponse, Category, Status, Ticket
 
 GENERIC_CATEGORIES = [
     ("technical", "Technical", "Critical if the product is down for everyone."),
