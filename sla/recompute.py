@@ -11,9 +11,9 @@
    `done`, so progress is visible and a dead worker is noticed within one lease.
 3. Per chunk, THE LOCK ORDER (as for ticket events, see `sla.services.clocks_lock`): the
    chunk's tickets first, ascending id (through the tickets port: `sla` never touches their
-   table), then the clocks, ascending id, re-read under the lock. A ticket event therefore
-   either finished before (and the clock is re-read as it left it) or waits for the chunk
-   (and then reads the new configuration): no deadlock, no lost update.
+   table), then the clocks, re-read after that lock (their rows are locked by the UPDATE). A
+   ticket event therefore either finished before (and the clock is re-read as it left it) or
+   waits for the chunk (and then reads the new configuration): no deadlock, no lost update.
 4. For each clock, take the target's *current* duration and calendar and recompute with the
    pure core (`clock_state.recomputed`): deterministic, so running a chunk twice (a job taken
    over after a crash) changes nothing the first run already changed.
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -34,9 +35,16 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from . import clock_state as core
-from .clock_rows import STATE_FIELDS
 from .clock_state import ClockRules, ClockState
-from .models import Calendar, ClockSegment, ClockStatus, RecomputeJob, SlaClock, SupportPolicy
+from .models import (
+    Calendar,
+    ClockSegment,
+    ClockStatus,
+    RecomputeJob,
+    SlaClock,
+    SupportPolicy,
+    Target,
+)
 from .ports import ticket_rows
 
 if TYPE_CHECKING:
@@ -141,6 +149,12 @@ class _Rules:
     def __init__(self, job: RecomputeJob) -> None:
         self.calendars = {c.pk: c for c in Calendar.objects.for_tenant(job.tenant)}
         self.policies = {p.pk: p for p in SupportPolicy.objects.for_tenant(job.tenant)}
+        # Each target's current duration, calendar and policy (no join per chunk).
+        self.targets = {
+            pk: (duration, calendar_id, policy_id)
+            for pk, duration, calendar_id, policy_id in Target.objects.for_tenant(job.tenant)
+            .values_list("pk", "duration", "calendar_id", "policy_id")
+        }
         self.built: dict[tuple[int, int], ClockRules] = {}
 
     def get(self, calendar_id: int, policy_id: int) -> ClockRules:
@@ -161,69 +175,96 @@ def _rules_by_target_parts(job: RecomputeJob) -> _Rules:
     return _Rules(job)
 
 
-COLUMNS = (
-    "pk", "ticket_id", "metric", *STATE_FIELDS,
-    "target__duration", "target__calendar_id", "target__policy_id",
-)  # fmt: skip
+# ClockState's fields in declaration order (so a row builds a state positionally: the hot
+# loop), preceded by the row's keys.
+STATE_COLUMNS = tuple(f.name for f in fields(ClockState))
+COLUMNS = ("pk", "ticket_id", "target_id", *STATE_COLUMNS)
 
 
 def _apply_chunk(job: RecomputeJob, rows: list[tuple], rules: _Rules, now: datetime) -> None:
     ticket_ids = sorted({ticket_id for _, ticket_id in rows})
     ticket_rows().lock(tenant=job.tenant, ticket_ids=ticket_ids)  # tickets first ...
     chunk = {pk for pk, _ in rows}
-    # ... then their clocks, ascending id, as they are now: all of these tickets' clocks (the
-    # chunk's are recomputed; the others only count for the tickets' deadlines).
-    locked = list(
-        SlaClock.objects.for_tenant(job.tenant)
-        .filter(ticket_id__in=ticket_ids)
-        .select_for_update(of=("self",))
-        .order_by("pk")
-        .values_list(*COLUMNS)
-    )
-    ids, dues, durations, alerts, moved = [], [], [], [], []
-    tickets: set[int] = set()
+    # ... then their clocks as they are now: all of these tickets' clocks (the chunk's are
+    # recomputed; the others count for the tickets' deadlines). No FOR UPDATE: every writer
+    # of a clock's event-driven fields holds its ticket's lock, which we hold. The breach
+    # scan alone writes clocks without it (warnings, breach, next alert): the UPDATE below is
+    # conditional on those, and a clock it changed meanwhile is re-read under its row lock.
+    clocks = SlaClock.objects.for_tenant(job.tenant).filter(ticket_id__in=ticket_ids)
+    read = list(clocks.order_by("pk").values_list(*COLUMNS))
+    states, changes = _recomputed(read, chunk, rules, now)
+    if not changes:
+        return
+    lost = _update_clocks(job, changes, now)
+    if lost:  # the scan moved these between our read and write: redo them under the row lock
+        again = list(clocks.filter(pk__in=sorted(lost)).select_for_update(of=("self",))
+                     .order_by("pk").values_list(*COLUMNS))  # fmt: skip
+        more_states, retry = _recomputed(again, lost, rules, now)
+        _update_clocks(job, retry, now)
+        for ticket_id, fresh in more_states.items():
+            by_metric = {state.metric: state for state in fresh}
+            states[ticket_id] = [by_metric.get(s.metric, s) for s in states[ticket_id]]
+        changes = [c for c in changes if c[0] not in lost] + retry
+    _write_ledger(job, [c for c in changes if c[5]], now)
+    at = timezone.now()
+    touched = sorted({ticket_id for _, ticket_id, *_ in changes})
+    deadlines = {t: core.ticket_deadlines(states[t], now=at) for t in touched}
+    ticket_rows().write_deadlines(tenant=job.tenant, deadlines=deadlines)
+
+
+def _recomputed(
+    read: list[tuple], chunk: set[int], rules: _Rules, now: datetime
+) -> tuple[dict[int, list[ClockState]], list[tuple]]:
+    """Each ticket's clock states after the recompute, and one change row per clock to write:
+    (pk, ticket_id, old state, new state, ledger kind, moved)."""
     states: dict[int, list[ClockState]] = {}
-    for pk, ticket_id, metric, *fields, duration, calendar_id, policy_id in locked:
-        state = ClockState(metric=metric, **dict(zip(STATE_FIELDS, fields, strict=True)))
+    changes = []
+    for pk, ticket_id, target_id, *values in read:
+        state = ClockState(*values)
         states.setdefault(ticket_id, []).append(state)
         if pk not in chunk or state.status not in OPEN:
             continue
+        duration, calendar_id, policy_id = rules.targets[target_id]
         new = core.recomputed(state, rules.get(calendar_id, policy_id), duration=duration, now=now)
         if new == state:
             continue  # nothing moves: no write, no ledger entry for a change that changed nothing
         states[ticket_id][-1] = new
-        ids.append(pk)
-        dues.append(new.due_at)
-        durations.append(new.target_duration)
-        alerts.append(new.next_alert_at)
-        tickets.add(ticket_id)
-        if (new.due_at, new.target_duration) != (state.due_at, state.target_duration):
-            kind = "running" if state.status == ClockStatus.RUNNING else state.pause_kind
-            moved.append((pk, ticket_id, kind, state.due_at, new.due_at))
-    if not ids:
-        return
-    _update_clocks(job, ids, dues, durations, alerts, now)
-    _write_ledger(job, moved, now)
-    at = timezone.now()
-    deadlines = {t: core.ticket_deadlines(states[t], now=at) for t in sorted(tickets)}
-    ticket_rows().write_deadlines(tenant=job.tenant, deadlines=deadlines)
+        kind = "running" if state.status == ClockStatus.RUNNING else state.pause_kind
+        moved = (new.due_at, new.target_duration) != (state.due_at, state.target_duration)
+        changes.append((pk, ticket_id, state, new, kind, moved))
+    return states, changes
 
 
-def _update_clocks(
-    job: RecomputeJob, ids: list[int], dues: list[datetime | None], durations: list[timedelta],
-    alerts: list[datetime | None], now: datetime,
-) -> None:  # fmt: skip
+def _update_clocks(job: RecomputeJob, changes: list[tuple], now: datetime) -> set[int]:
+    """One VALUES-join UPDATE, conditional on the scan-owned fields being as read; returns the
+    ids it could not write (the breach scan changed them meanwhile)."""
+    if not changes:
+        return set()
+    olds = [old for _, _, old, *_ in changes]
+    news = [new for _, _, _, new, *_ in changes]
+    ids = [pk for pk, *_ in changes]
     table = SlaClock._meta.db_table
     sql = f"""
         UPDATE {table} AS c
            SET due_at = v.due_at, target_duration = v.duration, next_alert_at = v.next_alert_at,
                updated_at = %s
-          FROM unnest(%s::bigint[], %s::timestamptz[], %s::interval[], %s::timestamptz[])
-               AS v(id, due_at, duration, next_alert_at)
+          FROM unnest(%s::bigint[], %s::timestamptz[], %s::interval[], %s::timestamptz[],
+                      %s::smallint[], %s::timestamptz[], %s::timestamptz[])
+               AS v(id, due_at, duration, next_alert_at, warned, breached_at, alert_before)
          WHERE c.id = v.id AND c.tenant_id = %s
+           AND c.warned_percent = v.warned
+           AND c.breached_at IS NOT DISTINCT FROM v.breached_at
+           AND c.next_alert_at IS NOT DISTINCT FROM v.alert_before
+     RETURNING c.id
     """  # noqa: S608 - the table name is ours; every value is a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, ids, dues, durations, alerts, job.tenant_id])
+        cursor.execute(sql, [
+            now, ids, [n.due_at for n in news], [n.target_duration for n in news],
+            [n.next_alert_at for n in news], [o.warned_percent for o in olds],
+            [o.breached_at for o in olds], [o.next_alert_at for o in olds], job.tenant_id,
+        ])  # fmt: skip
+        written = {row[0] for row in cursor.fetchall()}
+    return set(ids) - written
 
 
 def _write_ledger(job: RecomputeJob, changes: list[tuple], now: datetime) -> None:
@@ -238,5 +279,7 @@ def _write_ledger(job: RecomputeJob, changes: list[tuple], now: datetime) -> Non
     with connection.cursor() as cursor, cursor.cursor.copy(
         f"COPY {segments} ({columns}) FROM STDIN"
     ) as copy:
-        for pk, _ticket_id, kind, before, after in changes:
-            copy.write_row((job.tenant_id, pk, kind, now, now, before, after, job.reason, now))
+        for pk, _ticket_id, old, new, kind, _moved in changes:
+            copy.write_row(
+                (job.tenant_id, pk, kind, now, now, old.due_at, new.due_at, job.reason, now)
+            )

@@ -130,3 +130,26 @@ def test_a_worker_that_lost_its_lease_stops_without_writing(tenant, changed):
     job.refresh_from_db()
     assert (job.status, job.done) == (Status.RUNNING, 0)  # left to the new owner
     assert not _all_right(tenant)  # its chunk rolled back
+
+
+def test_a_clock_the_scan_moved_meanwhile_is_redone_under_its_lock(tenant, changed):
+    """The scan writes clocks without their ticket's lock: the recompute's UPDATE is
+    conditional on the scan's fields, and a clock it lost is recomputed from the fresh row."""
+    job = RecomputeJob.objects.create(tenant=tenant, calendar=changed, reason="hours")
+    victim = SlaClock.objects.filter(tenant=tenant).order_by("pk").first()
+    real = recompute._update_clocks
+    calls = []
+
+    def scan_in_between(job_, changes, now):
+        if not calls:  # the breach scan warns the clock between the read and the write
+            SlaClock.objects.filter(pk=victim.pk).update(warned_percent=50)
+        calls.append(len(changes))
+        return real(job_, changes, now)
+
+    with mock.patch.object(recompute, "_update_clocks", scan_in_between):
+        recompute_job_run(tenant=tenant, job_id=job.pk)
+    assert calls == [3, 1]  # the lost clock was written again, alone
+    victim.refresh_from_db()
+    assert victim.warned_percent == 50  # the scan's write is kept
+    assert victim.next_alert_at == victim.due_at - timedelta(hours=1)  # 75 % of 4 h
+    assert _all_right(tenant)
