@@ -81,7 +81,9 @@ def ticket_for_member_or_404(*, tenant: Tenant, membership: Membership, referenc
         "assignee__user",
         "policy",
     )
-    return get_object_or_404(tickets, reference=reference)
+    ticket = get_object_or_404(tickets, reference=reference)
+    _breached_as_of_now([ticket])
+    return ticket
 
 
 LIST_RELATIONS = ("category", "requester", "assignee")
@@ -207,7 +209,15 @@ def ticket_list(
     tickets = _with_list_relations(tickets, columns)
     page = keyset_page(tickets, ordering=ordering, cursor=cursor, size=size)
     _attach_list_relations(tenant=tenant, rows=page.rows, relations=relations)
+    _breached_as_of_now(page.rows)
     return page
+
+
+def _breached_as_of_now(rows: list[Ticket]) -> None:
+    """What pages show as breached is the truth at this instant (`Ticket.is_breached_now`),
+    not only what the last event stored."""
+    for row in rows:
+        row.is_breached = row.is_breached_now
 
 
 def queue_page(

@@ -307,3 +307,4 @@ def test_a_ticket_that_goes_overdue_quietly_is_breached_in_the_api_and_the_filte
         assert listed("breached=false") == [calm.reference]
         queue = client.get("/queue/?breached=true").content.decode()
         assert late.reference in queue and calm.reference not in queue
+        assert 'class="badge breached"' in queue  # the row shows it too
