@@ -75,8 +75,9 @@ class SlaClockSerializer(serializers.ModelSerializer):
     class Meta:
         model = SlaClock
         fields = [
-            "metric", "status", "cycle", "started_at", "due_at", "met_at", "breached_at",
-            "target_duration", "consumed", "consumed_as_of", "paused_at", "calendar_name",
+            "metric", "status", "cycle", "started_at", "due_at", "next_alert_at", "met_at",
+            "breached_at", "warned_percent", "target_duration", "consumed", "consumed_as_of",
+            "paused_at", "calendar_name",
             "calendar_time_zone", "policy_version", "segments",
         ]  # fmt: skip
         read_only_fields = fields
