@@ -3,19 +3,36 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from helpdesk.admin import TenantScopedAdmin
+from tenants.admin_base import TenantScopedAdmin
 
 from .models import Attachment, CannedResponse, Category, Message, Ticket, TicketEvent
+from .services.canned import canned_delete, canned_save
 
 
 @admin.register(Category)
 class CategoryAdmin(TenantScopedAdmin):
     list_display = ["name", "key", "order"]
+    search_fields = ["name", "key"]
 
 
 @admin.register(CannedResponse)
 class CannedResponseAdmin(TenantScopedAdmin):
+    """Writes go through the same service as the canned-response settings page."""
+
     list_display = ["title"]
+    search_fields = ["title"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if request.tenant is not None:
+            obj.tenant = request.tenant
+        canned_save(tenant=obj.tenant, canned=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        canned_delete(tenant=obj.tenant, canned=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for canned in queryset:
+            canned_delete(tenant=canned.tenant, canned=canned)
 
 
 @admin.register(Ticket)
