@@ -19,7 +19,12 @@ from django.contrib import admin
 from django.contrib.admin.filters import FieldListFilter, RelatedFieldListFilter
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
-from django.contrib.admin.widgets import ForeignKeyRawIdWidget, ManyToManyRawIdWidget
+from django.contrib.admin.widgets import (
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+    ForeignKeyRawIdWidget,
+    ManyToManyRawIdWidget,
+)
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
@@ -109,6 +114,33 @@ class ScopedManyToManyRawIdWidget(ManyToManyRawIdWidget):
     def __init__(self, *args: Any, queryset: QuerySet, **kwargs: Any) -> None:
         self.queryset = queryset
         super().__init__(*args, **kwargs)
+
+
+class _ValidSelectedOnly:
+    """Django's autocomplete widget filters the submitted value straight into SQL: 'x' for an
+    integer key is a 500. Values that are not even a key are simply not selected."""
+
+    def optgroups(self, name: str, value: Any, attr: Any = None) -> Any:
+        remote = self.field.remote_field
+        opts = remote.model._meta
+        target = opts.get_field(getattr(remote, "field_name", None) or opts.pk.attname)
+
+        def is_key(item: Any) -> bool:
+            try:
+                target.to_python(item)
+            except (ValidationError, ValueError, TypeError):
+                return False
+            return True
+
+        return super().optgroups(name, [v for v in value if is_key(v)], attr)
+
+
+class ScopedAutocompleteSelect(_ValidSelectedOnly, AutocompleteSelect):
+    pass
+
+
+class ScopedAutocompleteSelectMultiple(_ValidSelectedOnly, AutocompleteSelectMultiple):
+    pass
 
 
 class ScopedRelatedFieldListFilter(RelatedFieldListFilter):
@@ -218,7 +250,11 @@ class TenantScopedAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         queryset = self._scope_choices(db_field, request, kwargs)
-        if queryset is not None and db_field.name in self.raw_id_fields:
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault("widget", ScopedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            ))  # fmt: skip
+        elif queryset is not None and db_field.name in self.raw_id_fields:
             kwargs.setdefault("widget", ScopedRawIdWidget(
                 db_field.remote_field, self.admin_site, using=kwargs.get("using"),
                 queryset=queryset,
@@ -227,7 +263,11 @@ class TenantScopedAdmin(admin.ModelAdmin):
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         queryset = self._scope_choices(db_field, request, kwargs)
-        if queryset is not None and db_field.name in self.raw_id_fields:
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault("widget", ScopedAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            ))  # fmt: skip
+        elif queryset is not None and db_field.name in self.raw_id_fields:
             kwargs.setdefault("widget", ScopedManyToManyRawIdWidget(
                 db_field.remote_field, self.admin_site, using=kwargs.get("using"),
                 queryset=queryset,
@@ -254,8 +294,10 @@ class TenantScopedAdmin(admin.ModelAdmin):
         # Search narrows a queryset that is already scoped (the changelist's and the
         # autocomplete's come from get_queryset); keep it so even if a caller passes another.
         tenant = host_tenant(request)
-        if tenant is not None and isinstance(queryset.model, type) and issubclass(
-            queryset.model, TenantOwned
+        if (
+            tenant is not None
+            and isinstance(queryset.model, type)
+            and issubclass(queryset.model, TenantOwned)
         ):
             queryset = queryset.for_tenant(tenant)
         return super().get_search_results(request, queryset, search_term)
