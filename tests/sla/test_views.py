@@ -6,7 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sla.models import Calendar, ClockStatus, Metric, Plan, Priority, SlaClock, Target
+from sla import configuration
+from sla.models import (
+    Calendar,
+    ClockStatus,
+    Metric,
+    Plan,
+    Priority,
+    SlaClock,
+    SupportPolicy,
+    Target,
+)
 from sla.seeds import load_seed_policy
 from sla.services import clocks_start
 from tests.conftest import login_as
@@ -153,9 +163,13 @@ def test_a_plans_first_version_is_version_1_with_no_targets(tenant_client, tenan
 
 def test_bad_thresholds_and_duplicate_keys_are_field_errors(tenant_client, tenant_admin, bytez):
     login_as(tenant_client, tenant_admin)
-    policy = Plan.objects.get(tenant=bytez, key="premium").policies.get()
-    response = tenant_client.post(f"/settings/sla/policies/{policy.pk}/",
-                                  {"warning_thresholds": "50, 120"})  # fmt: skip
+    plan = Plan.objects.get(tenant=bytez, key="premium")
+    scheduled = configuration.policy_version_create(
+        tenant=bytez, plan=plan, new=SupportPolicy(effective_from=FUTURE)
+    )
+    response = tenant_client.post(f"/settings/sla/policies/{scheduled.pk}/",
+                                  {"warning_thresholds": "50, 120",
+                                   "effective_from": "2099-01-01 00:00"})  # fmt: skip
     assert response.status_code == 400
     assert "warning_thresholds" in response.context["form"].errors
     response = tenant_client.post("/settings/sla/priorities/new/",
@@ -233,3 +247,79 @@ def test_recompute_after_a_calendar_change_moves_running_clocks_with_a_ledger_en
     assert ticket.first_response_due_at == clock.due_at
     progress = tenant_client.get(response["Location"])
     assert "Done: 1 of 1 clocks" in progress.content.decode()
+
+
+FUTURE = datetime(2099, 1, 1, tzinfo=UTC)
+
+
+def test_a_version_in_force_keeps_its_rules_and_the_page_says_why(
+    tenant_client, tenant_admin, bytez
+):
+    """Issue #7 item 4: thresholds and pause rules of a version tickets run under are fixed."""
+    login_as(tenant_client, tenant_admin)
+    policy = Plan.objects.get(tenant=bytez, key="premium").policies.get()
+    before = (policy.warning_thresholds, policy.max_pause, policy.pause_on_hold)
+    page = tenant_client.get(f"/settings/sla/policies/{policy.pk}/").content.decode()
+    assert "Schedule a new version of the plan to change them" in page
+    response = tenant_client.post(f"/settings/sla/policies/{policy.pk}/", {
+        "warning_thresholds": "10", "max_pause_hours": "1", "pause_on_hold": "on",
+        "summary": "Clarified wording",
+    })  # fmt: skip
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert (policy.warning_thresholds, policy.max_pause, policy.pause_on_hold) == before
+    assert policy.summary == "Clarified wording"  # the text may change
+    # The service refuses it for any caller, with the reason.
+    policy.warning_thresholds = [10]
+    with pytest.raises(configuration.PolicyInForce, match="warning thresholds cannot change"):
+        configuration.policy_version_update(tenant=bytez, policy=policy)
+
+
+def test_a_start_another_version_has_is_a_field_error_not_an_integrity_error(
+    tenant_client, tenant_admin, bytez
+):
+    """Issue #8 item 3: effective_from equal to another version's answered 500."""
+    login_as(tenant_client, tenant_admin)
+    plan = Plan.objects.get(tenant=bytez, key="premium")
+    url = f"/settings/sla/plans/{plan.pk}/policies/new/"
+    first = {"effective_from": "2099-01-01 00:00", "warning_thresholds": "50"}
+    assert tenant_client.post(url, first).status_code == 302
+    again = tenant_client.post(url, first)
+    assert again.status_code == 400
+    assert (
+        "already takes effect at that instant" in again.context["form"].errors["effective_from"][0]
+    )
+    # Moving another scheduled version onto that start: the same field error.
+    other = configuration.policy_version_create(
+        tenant=bytez, plan=plan, new=SupportPolicy(effective_from=datetime(2099, 6, 1, tzinfo=UTC))
+    )
+    moved = tenant_client.post(f"/settings/sla/policies/{other.pk}/", first)
+    assert moved.status_code == 400 and "effective_from" in moved.context["form"].errors
+    # Past the form (another caller, or a race): the service says so, no IntegrityError.
+    with pytest.raises(configuration.ConfigConflict) as refused:
+        configuration.policy_version_create(tenant=bytez, plan=plan,
+                                            new=SupportPolicy(effective_from=FUTURE))  # fmt: skip
+    assert refused.value.field == "effective_from"
+
+
+def test_other_unique_values_of_the_settings_forms_are_field_errors(
+    tenant_client, tenant_admin, bytez
+):
+    login_as(tenant_client, tenant_admin)
+    calendar = Calendar.objects.filter(tenant=bytez).first()
+    duplicate = tenant_client.post("/settings/sla/calendars/new/", {
+        "name": calendar.name, "time_zone": "UTC", "monday": "09:00-17:00",
+    })  # fmt: skip
+    assert duplicate.status_code == 400 and "name" in duplicate.context["form"].errors
+    plan = Plan.objects.filter(tenant=bytez).first()
+    response = tenant_client.post("/settings/sla/plans/new/",
+                                  {"key": plan.key, "name": "X", "order": 1})  # fmt: skip
+    assert response.status_code == 400 and "key" in response.context["form"].errors
+    # Past the forms the services turn the constraint into the same field error.
+    with pytest.raises(configuration.ConfigConflict) as refused:
+        configuration.plan_save(tenant=bytez, plan=Plan(key=plan.key, name="Y"))
+    assert refused.value.field == "key"
+    with pytest.raises(configuration.ConfigConflict) as refused:
+        configuration.calendar_save(tenant=bytez, calendar=Calendar(name=calendar.name,
+                                                                    time_zone="UTC"))  # fmt: skip
+    assert refused.value.field == "name"
