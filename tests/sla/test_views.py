@@ -20,7 +20,7 @@ from sla.models import (
 from sla.seeds import load_seed_policy
 from sla.services import clocks_start
 from tests.conftest import login_as
-from tests.sla.factories import CalendarFactory, make_ticket
+from tests.sla.factories import CalendarFactory, TargetFactory, make_ticket
 
 
 @pytest.fixture
@@ -323,3 +323,73 @@ def test_other_unique_values_of_the_settings_forms_are_field_errors(
         configuration.calendar_save(tenant=bytez, calendar=Calendar(name=calendar.name,
                                                                     time_zone="UTC"))  # fmt: skip
     assert refused.value.field == "name"
+
+
+# --------------------------------------------------------------------------- bounded targets
+
+SPARSE = {"0": ["09:00:00-09:00:01"]}  # open one second a week
+
+
+def test_a_target_the_calendar_cannot_reach_is_a_field_error(tenant_client, tenant_admin, bytez):
+    """Issue #8 item 4: 100,000 hours on a calendar open a second a week was accepted."""
+    sparse = CalendarFactory(tenant=bytez, name="Sparse", weekly=SPARSE)
+    target = Target.objects.filter(tenant=bytez).first()
+    login_as(tenant_client, tenant_admin)
+    data = {"priority": target.priority_id, "metric": Metric.NEXT_RESPONSE,
+            "calendar": sparse.pk, "duration_hours": 100_000}  # fmt: skip
+    response = tenant_client.post(f"/settings/sla/policies/{target.policy_id}/targets/new/", data)
+    assert response.status_code == 400
+    error = response.context["form"].errors["duration_hours"][0]
+    assert "Sparse" in error and "the longest it allows is" in error
+    # On a 24/7 calendar a long target is fine up to about five years.
+    always = CalendarFactory(tenant=bytez, name="Always", weekly={}, always_open=True)
+    ok = tenant_client.post(f"/settings/sla/policies/{target.policy_id}/targets/new/",
+                            {**data, "calendar": always.pk, "duration_hours": 40_000})  # fmt: skip
+    assert ok.status_code == 302
+    with pytest.raises(configuration.ConfigConflict) as refused:  # past the form: the service
+        configuration.target_save(tenant=bytez, target=Target(
+            policy=target.policy, priority=target.priority, metric=Metric.RESOLUTION,
+            calendar=sparse, duration=timedelta(hours=100_000),
+        ))  # fmt: skip
+    assert refused.value.field == "duration_hours"
+
+
+def test_a_calendar_edit_that_strands_a_target_is_refused(tenant_client, tenant_admin, tenant):
+    calendar = CalendarFactory(tenant=tenant, name="Office")  # Mon-Fri 09-17 New York
+    target = TargetFactory(tenant=tenant, calendar=calendar, duration=timedelta(hours=2_000))
+    login_as(tenant_client, tenant_admin)
+    data = {"name": "Office", "time_zone": "America/New_York", "monday": "09:00-09:01"}
+    response = tenant_client.post(f"/settings/sla/calendars/{calendar.pk}/", data)
+    assert response.status_code == 400
+    assert "2000 hours" in str(response.context["form"].non_field_errors()).replace(",", "")
+    calendar.refresh_from_db()
+    assert (calendar.revision, calendar.weekly["0"]) == (1, ["09:00-17:00"])
+    # The service refuses it for any caller and rolls the change back.
+    calendar.weekly = {"0": ["09:00-09:01"]}
+    with pytest.raises(configuration.ConfigConflict, match="shorten it or move it"):
+        configuration.calendar_save(tenant=tenant, calendar=calendar)
+    calendar.refresh_from_db()
+    assert calendar.weekly["0"] == ["09:00-17:00"] and calendar.revision == 1
+    assert target.calendar_id == calendar.pk
+
+
+@pytest.mark.xfail(
+    reason="tickets side (helper 'seam'): ticket creation must catch "
+    "sla.calendars.CalendarHorizonExceeded from clocks_start and answer 400",
+    strict=False,
+)
+def test_ticket_creation_on_a_stranded_legacy_target_is_a_clear_400(client, client_user):
+    """A configuration stored before targets were bounded (written straight to the table):
+    creating a ticket must say what is wrong, quickly, not spin and answer 500."""
+    from tests.tickets.factories import sla_config
+
+    sla_config(client_user.tenant, client_user.customer.plan)
+    Calendar.objects.filter(tenant=client_user.tenant).update(weekly=SPARSE, always_open=False,
+                                                              revision=99)  # fmt: skip
+    Target.objects.filter(tenant=client_user.tenant).update(duration=timedelta(hours=100_000))
+    login_as(client, client_user)
+    client.raise_request_exception = False
+    response = client.post("/api/tickets/", {"subject": "Down", "description": "x",
+                                             "priority": "critical"},
+                           content_type="application/json")  # fmt: skip
+    assert response.status_code == 400
