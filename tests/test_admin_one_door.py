@@ -82,3 +82,24 @@ def test_sla_configuration_is_read_only_in_the_admin(admin_client, tenant):
         assert admin_client.post(f"{base}{object_id}/change/", {}).status_code == 403, label
         assert admin_client.post(f"{base}{object_id}/delete/", {"post": "yes"}).status_code == 403
     assert Calendar.objects.for_tenant(tenant).count() >= 1
+
+
+def test_canned_responses_go_through_one_service(admin_client, tenant, other_tenant):
+    """The settings page and the admin both write through tickets/services/canned.py; a title
+    clash the form could not see (a concurrent save) is a field error, not a 500."""
+    from tickets.models import CannedResponse
+    from tickets.services.canned import CannedTitleTaken, canned_delete, canned_save
+
+    assert (
+        admin_client.post("/canned/", {"title": "Thanks", "body": "Thank you."}).status_code == 302
+    )
+    assert admin_client.post("/admin/tickets/cannedresponse/add/",
+                             {"title": "Hello", "body": "Hi."}).status_code == 302  # fmt: skip
+    titles = set(CannedResponse.objects.for_tenant(tenant).values_list("title", flat=True))
+    assert titles == {"Thanks", "Hello"}
+    with pytest.raises(CannedTitleTaken):
+        canned_save(tenant=tenant, canned=CannedResponse(title=" Thanks ", body="again"))
+    canned_save(tenant=other_tenant, canned=CannedResponse(title="Thanks", body="theirs"))
+    hello = CannedResponse.objects.for_tenant(tenant).get(title="Hello")
+    canned_delete(tenant=other_tenant, canned=hello)  # another tenant's key deletes nothing
+    assert CannedResponse.objects.for_tenant(tenant).filter(pk=hello.pk).exists()
