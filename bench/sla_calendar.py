@@ -372,6 +372,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  ours/walker   add {(walker_add / m) / (ours_add / n):8.1f}x   "
         f"between {(walker_btw / m) / (ours_btw / n):8.1f}x"
     )
+    print("search horizon (a duration the calendar cannot reach is refused, not walked)")
+    for label, weekly, hours in (
+        ("1 s a week, 100,000 h target", {0: ["09:00:00-09:00:01"]}, 100_000),
+        ("Mon 09-10, every Monday a holiday for 12 years", {0: ["09:00-10:00"]}, 1),
+    ):
+        refused, took = _refusal_time(weekly, hours)
+        print(f"  {label:<48} {'refused' if refused else 'ANSWERED'} in {took * 1e3:.2f} ms")
     print("agreement")
     print(
         f"  vs hour-chunk walker, all {n:,} cases: add {bad_add} disagreements, "
@@ -392,6 +399,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"FAIL: {failures} disagreements with the reference walker")
         return 1
     return 0
+
+
+def _refusal_time(weekly: dict, hours: int) -> tuple[bool, float]:
+    """Cold calendar (no cached blocks): how long add_business_time takes to give up."""
+    from sla.calendars import BusinessCalendar, CalendarHorizonExceeded
+
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    mondays = {start.date() + timedelta(weeks=k) for k in range(52 * 12)} if hours == 1 else None
+    cal = BusinessCalendar("America/New_York", weekly, mondays)
+    t0 = clock.perf_counter()
+    try:
+        cal.add_business_time(start, timedelta(hours=hours))
+    except CalendarHorizonExceeded:
+        return True, clock.perf_counter() - t0
+    return False, clock.perf_counter() - t0
 
 
 _WORKER_WALKERS: dict[tuple[str, str], Walker] = {}

@@ -1,7 +1,10 @@
-"""SLA configuration in the Django admin, scoped to the host's tenant.
+"""SLA configuration in the Django admin, scoped to the host's tenant, and read-only.
 
-Clocks and their ledger are read-only here: they change only through the services, so the
-ledger stays honest.
+One door per change: calendars, closure dates, plans, priorities, policy versions, targets,
+policy text and maintenance windows change only through the settings pages, whose
+`configuration` services bump calendar revisions, queue the recompute of running clocks and
+keep policy versions honest. Here they can be looked up (and searched, and picked in other
+models' widgets). Clocks and their ledger change only through the clock services.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from helpdesk.admin import TenantScopedAdmin
+from tenants.admin_base import ConfiguredElsewhereAdmin, TenantScopedAdmin
 
 from .models import (
     Calendar,
@@ -28,50 +31,54 @@ from .models import (
 )
 
 
-@admin.register(Calendar)
-class CalendarAdmin(TenantScopedAdmin):
-    list_display = ["name", "time_zone", "always_open", "holiday_country", "revision"]
-    readonly_fields = ["revision"]
+class SlaSettingsAdmin(ConfiguredElsewhereAdmin):
+    settings_url_name = "sla:settings"
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        # The business-calendar cache is keyed on (pk, revision): every change bumps it.
-        if change:
-            obj.revision += 1
-        super().save_model(request, obj, form, change)
+
+@admin.register(Calendar)
+class CalendarAdmin(SlaSettingsAdmin):
+    list_display = ["name", "time_zone", "always_open", "holiday_country", "revision"]
+    search_fields = ["name"]
 
 
 @admin.register(Plan)
-class PlanAdmin(TenantScopedAdmin):
+class PlanAdmin(SlaSettingsAdmin):
     list_display = ["key", "name", "order"]
+    search_fields = ["key", "name"]
 
 
 @admin.register(Priority)
-class PriorityAdmin(TenantScopedAdmin):
+class PriorityAdmin(SlaSettingsAdmin):
     list_display = ["key", "label", "order"]
+    search_fields = ["key", "label"]
 
 
 @admin.register(ClosureDate)
-class ClosureDateAdmin(TenantScopedAdmin):
+class ClosureDateAdmin(SlaSettingsAdmin):
     list_display = ["calendar", "date", "name"]
+    list_filter = ["calendar"]
 
 
 @admin.register(SupportPolicy)
-class SupportPolicyAdmin(TenantScopedAdmin):
+class SupportPolicyAdmin(SlaSettingsAdmin):
     list_display = ["plan", "version", "effective_from"]
+    list_filter = ["plan"]
 
 
 @admin.register(Target)
-class TargetAdmin(TenantScopedAdmin):
+class TargetAdmin(SlaSettingsAdmin):
     list_display = ["policy", "priority", "metric", "duration", "calendar"]
+    list_filter = ["calendar", "priority"]
 
 
 @admin.register(PolicySection)
-class PolicySectionAdmin(TenantScopedAdmin):
+class PolicySectionAdmin(SlaSettingsAdmin):
     list_display = ["title", "key", "order"]
 
 
 @admin.register(MaintenanceWindow)
-class MaintenanceWindowAdmin(TenantScopedAdmin):
+class MaintenanceWindowAdmin(ConfiguredElsewhereAdmin):
+    settings_url_name = "sla:maintenance_list"
     list_display = ["name", "starts", "ends", "time_zone", "notice_hours"]
 
 

@@ -53,6 +53,19 @@ fold yields the two real pieces the wall clock actually shows.
 
 Supported range: instants from January of year 1 (+3 days) to late December 9999; outside
 it the methods raise ``OverflowError``.
+
+Search horizon
+--------------
+Searches forward (:meth:`BusinessCalendar.add_business_time`,
+:meth:`BusinessCalendar.next_open`) never look further than :data:`SEARCH_HORIZON` (about ten
+years) past their start: an answer beyond it raises :class:`CalendarHorizonExceeded`, quickly.
+A duration that cannot fit — more than the calendar's nominal weekly open time can hold within
+the horizon — is refused in O(1), before any block is computed; otherwise the walk stops at the
+horizon's block (at most ~131 block computations, milliseconds). Without it a calendar open one
+second a week and a target of 100,000 hours walked block by block to the year 9999 (seconds of
+CPU per call) and ended in ``OverflowError``. :data:`MAX_TARGET_SPAN` (half the horizon) is what
+configuration forms allow a target to need, so that a deadline started any time in the next
+years stays computable.
 """
 
 from __future__ import annotations
@@ -67,7 +80,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "DAY_NAMES",
+    "MAX_TARGET_SPAN",
+    "SEARCH_HORIZON",
     "BusinessCalendar",
+    "CalendarHorizonExceeded",
     "Interval",
     "format_interval",
     "parse_interval",
@@ -89,6 +105,10 @@ _PROBE_S = 3 * 3600  # utcoffset probing step when looking for zone transitions
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # a Thursday: weekday(epoch day e) = (e+3) % 7
 _MAX_BLOCKS_CACHED = 4096
+_HORIZON_BLOCKS = 131  # ~10 years of 28-day blocks
+SEARCH_HORIZON = timedelta(seconds=_HORIZON_BLOCKS * _BLOCK_S)  # 3,668 days
+_HORIZON_US = _HORIZON_BLOCKS * _BLOCK_US
+MAX_TARGET_SPAN = timedelta(seconds=(_HORIZON_BLOCKS // 2) * _BLOCK_S)  # 1,820 days
 
 # Blocks whose probing window stays safely inside datetime's range.
 _MIN_S = int((datetime(1, 1, 4, tzinfo=UTC) - _EPOCH).total_seconds())
@@ -98,6 +118,22 @@ _MAX_BLOCK = _MAX_S // _BLOCK_S - 1
 
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _INTERVAL_SPLIT_RE = re.compile(r"\s*[-\u2013]\s*")
+
+
+class CalendarHorizonExceeded(ValueError):
+    """The answer lies more than :data:`SEARCH_HORIZON` after the start (or never comes):
+    the duration is too long for how little the calendar is open."""
+
+    def __init__(self, start: datetime, duration: timedelta | None = None) -> None:
+        what = "an open instant"
+        if duration is not None:
+            what = f"{duration.total_seconds() / 3600:,.6g} hours of business time"
+        super().__init__(
+            f"{what} from {start.isoformat()} lies beyond the calendar's search horizon of "
+            f"{SEARCH_HORIZON.days} days"
+        )
+        self.start = start
+        self.duration = duration
 
 
 # --------------------------------------------------------------------------- parsing
@@ -353,6 +389,7 @@ class BusinessCalendar:
         "_hash",
         "_holiday_days",
         "_holidays",
+        "_horizon_cap_us",
         "_max_empty_blocks",
         "_tz",
         "_tz_name",
@@ -377,6 +414,12 @@ class BusinessCalendar:
         # A 28-day block with no business time needs every open day in it (>= 4) to be a
         # holiday, or swallowed by a DST gap (a handful per year): this bounds any search.
         self._max_empty_blocks = len(self._holidays) + 8
+        # An upper bound of the business time any window of the horizon (+ a block) can hold:
+        # whole weeks at the nominal open time, plus slack for DST folds (an hour that occurs
+        # twice counts twice) of a day a year. A longer duration cannot fit: refused in O(1).
+        weekly_open_s = sum(b - a for day in self._weekly_s for a, b in day)
+        weeks = (_HORIZON_BLOCKS + 1) * 4 + 1
+        self._horizon_cap_us = (weekly_open_s * weeks + 12 * _DAY_S) * _US
         self._blocks: dict[int, _Block] = {}
         self._hash = hash((self._tz_name, self._weekly_s, self._holidays))
 
@@ -553,17 +596,30 @@ class BusinessCalendar:
         else:
             target = d
         if target > total:
+            # Only a deadline past this block can be beyond the horizon: the fast path (most
+            # targets end in the block they start in) pays nothing for the checks.
+            if d > self._horizon_cap_us:
+                raise CalendarHorizonExceeded(start, duration)
             empty = 0
+            # Past this block every instant is beyond t + horizon: stop there.
+            last = b + _HORIZON_BLOCKS + 1
             while target > total:
                 target -= total
                 b += 1
+                if b > last:
+                    raise CalendarHorizonExceeded(start, duration)
                 starts, ends, cum, total = blocks.get(b) or self._block(b)
                 if not total:
                     empty += 1
-                    if empty > self._max_empty_blocks:  # pragma: no cover - defensive
-                        raise RuntimeError("no business time found (every open day a holiday?)")
-        k = bisect_left(cum, target)
-        r = ends[k] - (cum[k] - target)
+                    if empty > self._max_empty_blocks:
+                        raise CalendarHorizonExceeded(start, duration)
+            k = bisect_left(cum, target)
+            r = ends[k] - (cum[k] - target)
+            if r - t > _HORIZON_US:
+                raise CalendarHorizonExceeded(start, duration)
+        else:
+            k = bisect_left(cum, target)
+            r = ends[k] - (cum[k] - target)
         sec, us = divmod(r, _US)
         out = datetime.fromtimestamp(sec, UTC)
         return out.replace(microsecond=us) if us else out
@@ -587,19 +643,23 @@ class BusinessCalendar:
 
     def next_open(self, at: datetime) -> datetime:
         """The first open instant at or after ``at`` (``at`` itself, in UTC, when open)."""
-        t = self._us(at, "at")
+        t0 = t = self._us(at, "at")
         b = t // _BLOCK_US
+        last = b + _HORIZON_BLOCKS + 1
         empty = 0
-        while True:
+        while b <= last:
             starts, ends, _, _ = self._block(b)
             k = bisect_right(starts, t) - 1
             if k >= 0 and t < ends[k]:
                 return self._out(t)
             if k + 1 < len(starts):
+                if starts[k + 1] - t0 > _HORIZON_US:
+                    break
                 return self._out(starts[k + 1])
             if not starts:
                 empty += 1
-                if empty > self._max_empty_blocks:  # pragma: no cover - defensive
-                    raise RuntimeError("no business time found (every open day a holiday?)")
+                if empty > self._max_empty_blocks:
+                    break
             b += 1
             t = b * _BLOCK_US
+        raise CalendarHorizonExceeded(at)

@@ -3,21 +3,24 @@ clock's deadline bumps what must be bumped and queues a recompute — never a si
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Model, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from tenants.models import Customer
 
+from .calendar_cache import build_business_calendar
+from .calendars import MAX_TARGET_SPAN, BusinessCalendar
 from .models import (
     Calendar,
     ClockStatus,
     ClosureDate,
     MaintenanceWindow,
     Plan,
+    PolicySection,
     Priority,
     RecomputeJob,
     SlaClock,
@@ -29,6 +32,54 @@ if TYPE_CHECKING:
     from tenants.models import Tenant
 
 OPEN = (ClockStatus.RUNNING, ClockStatus.PAUSED)
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+class ConfigConflict(ValueError):
+    """A write the database refused because it clashes with another row (a unique constraint:
+    usually a concurrent save the form's own check could not see). `field` names the form
+    field to attach the message to (None: the whole form). Never a 500."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+UNIQUE_MESSAGES: dict[str, tuple[str | None, str]] = {
+    "calendar_name_uniq": ("name", "Another calendar already uses this name."),
+    "closure_date_uniq": ("closures", "A closure date is listed twice."),
+    "plan_key_uniq": ("key", "Another plan already uses this key."),
+    "priority_key_uniq": ("key", "Another priority already uses this key."),
+    "policy_section_key_uniq": (None, "This section of the policy exists already."),
+    "policy_version_uniq": (None, "Another version of this plan was scheduled at the same "
+                            "moment: reload the page and try again."),
+    "policy_effective_uniq": ("effective_from", "Another version of this plan takes effect "
+                              "at that instant: pick another."),
+    "target_one_per_metric": ("metric", "This priority already has a target for this metric "
+                              "in this version."),
+}  # fmt: skip
+
+
+def _conflict(exc: IntegrityError) -> ConfigConflict:
+    diag = getattr(exc.__cause__, "diag", None)
+    name = getattr(diag, "constraint_name", None) or ""
+    field, message = UNIQUE_MESSAGES.get(
+        name, (None, "This change clashes with another one made at the same time: reload the "
+               "page and try again.")
+    )  # fmt: skip
+    return ConfigConflict(field, message)
+
+
+def _save(obj: Model, **kwargs: Any) -> None:
+    """Save in a savepoint; a constraint violation becomes a ConfigConflict."""
+    try:
+        with transaction.atomic():
+            obj.save(**kwargs)
+    except IntegrityError as exc:
+        raise _conflict(exc) from None
 
 
 def recompute_queue(
@@ -55,6 +106,61 @@ def recompute_queue(
     return job
 
 
+# --------------------------------------------------------------------------- bounded targets
+
+
+def target_limit(business: BusinessCalendar, *, at: datetime) -> timedelta:
+    """The longest target a calendar allows: the business time it holds in MAX_TARGET_SPAN
+    (about five years) from `at`. Half the calendar's search horizon, so that a deadline
+    started any time in the next years stays computable (and quick)."""
+    return business.business_time_between(at, at + MAX_TARGET_SPAN)
+
+
+def target_too_long(
+    *, calendar_name: str, business: BusinessCalendar, duration: timedelta, at: datetime
+) -> str | None:
+    """Why `duration` is too long on the calendar, or None when it fits."""
+    limit = target_limit(business, at=at)
+    if duration <= limit:
+        return None
+    years = MAX_TARGET_SPAN.days // 365
+    return (
+        f"On calendar '{calendar_name}' a target of {_hours(duration)} would end more than "
+        f"{years} years after it starts: the longest it allows is {_hours(limit)}."
+    )
+
+
+def _hours(duration: timedelta) -> str:
+    hours = duration.total_seconds() / 3600
+    return f"{hours:,.0f} hours" if hours >= 10 else f"{hours:,.2g} hours"
+
+
+def _refuse_impossible_target(target: Target) -> None:
+    calendar = target.calendar
+    reason = target_too_long(calendar_name=calendar.name, duration=target.duration,
+                             business=build_business_calendar(calendar),
+                             at=timezone.now())  # fmt: skip
+    if reason:
+        raise ConfigConflict("duration_hours", reason)
+
+
+def _refuse_impossible_targets(*, tenant: Tenant, calendar: Calendar) -> None:
+    """A calendar change may not leave a target that cannot be computed on it. Built without
+    the (pk, revision) cache: this transaction may still roll back."""
+    longest = (
+        Target.objects.for_tenant(tenant).filter(calendar=calendar)
+        .order_by("-duration").select_related("priority", "policy").first()
+    )  # fmt: skip
+    if longest is None:
+        return
+    reason = target_too_long(calendar_name=calendar.name, duration=longest.duration,
+                             business=build_business_calendar(calendar),
+                             at=timezone.now())  # fmt: skip
+    if reason:
+        raise ConfigConflict(None, f"{reason} Target {longest} in {longest.policy} uses it: "
+                             "shorten it or move it to another calendar first.")  # fmt: skip
+
+
 @transaction.atomic
 def calendar_save(
     *, tenant: Tenant, calendar: Calendar, closures: list[tuple[date, str]] | None = None
@@ -66,7 +172,7 @@ def calendar_save(
         # The revision is part of the business-calendar cache key: bump it in SQL so two
         # concurrent saves both count.
         calendar.revision = F("revision") + 1
-    calendar.save()
+    _save(calendar)
     calendar.refresh_from_db(fields=["revision"])
     if closures is not None:
         ClosureDate.objects.for_tenant(tenant).filter(calendar=calendar).delete()
@@ -74,6 +180,7 @@ def calendar_save(
             ClosureDate(tenant=tenant, calendar=calendar, date=day, name=name)
             for day, name in sorted(dict(closures).items())
         )
+    _refuse_impossible_targets(tenant=tenant, calendar=calendar)
     if is_new:
         return None
     return recompute_queue(
@@ -87,7 +194,8 @@ def calendar_save(
 def target_save(*, tenant: Tenant, target: Target) -> RecomputeJob | None:
     target.tenant = tenant
     is_new = target.pk is None
-    target.save()
+    _refuse_impossible_target(target)
+    _save(target)
     if is_new:
         return None
     return recompute_queue(
@@ -112,7 +220,7 @@ def policy_version_create(
     new.tenant = tenant
     new.plan = plan
     new.version = max(latest.values_list("version", flat=True), default=0) + 1
-    new.save()
+    _save(new)
     if source is None:
         return new
     Target.objects.bulk_create(
@@ -121,6 +229,52 @@ def policy_version_create(
         for t in Target.objects.for_tenant(tenant).filter(policy=source)
     )  # fmt: skip
     return new
+
+
+class PolicyInForce(ValueError):
+    """The rules of a version in force are fixed: tickets already run under them."""
+
+
+# What a version promises; once in force, changing it would rewrite running tickets' terms.
+POLICY_RULE_FIELDS = ("effective_from", "warning_thresholds", "max_pause", "pause_on_hold")
+
+
+@transaction.atomic
+def policy_version_update(*, tenant: Tenant, policy: SupportPolicy) -> SupportPolicy:
+    """Save an edited version. A version in force keeps its rules (thresholds, pause rules,
+    start): only its summary may change; a new version is scheduled for anything else.
+    Raises PolicyInForce with the reason, ConfigConflict for a clashing start."""
+    stored = SupportPolicy.objects.for_tenant(tenant).select_for_update().get(pk=policy.pk)
+    if stored.effective_from <= timezone.now():
+        changed = [f for f in POLICY_RULE_FIELDS if getattr(stored, f) != getattr(policy, f)]
+        if changed:
+            raise PolicyInForce(
+                f"{stored} has been in force since {stored.effective_from:%Y-%m-%d %H:%M} UTC: "
+                f"its {', '.join(f.replace('_', ' ') for f in changed)} cannot change. "
+                "Schedule a new version instead."
+            )
+    policy.tenant = tenant
+    _save(policy)
+    return policy
+
+
+def plan_save(*, tenant: Tenant, plan: Plan) -> Plan:
+    plan.tenant = tenant
+    _save(plan)
+    return plan
+
+
+def priority_save(*, tenant: Tenant, priority: Priority) -> Priority:
+    priority.tenant = tenant
+    _save(priority)
+    return priority
+
+
+def section_save(*, tenant: Tenant, section: PolicySection) -> PolicySection:
+    """Policy text: published on the policy page only; no clock depends on it."""
+    section.tenant = tenant
+    _save(section)
+    return section
 
 
 # --------------------------------------------------------------------------- deleting
@@ -197,9 +351,7 @@ USAGE_CHECKS = {
     Calendar: lambda tenant, obj: calendar_usage(tenant=tenant, calendar=obj),
     Plan: lambda tenant, obj: plan_usage(tenant=tenant, plan=obj),
     Priority: lambda tenant, obj: priority_usage(tenant=tenant, priority=obj),
-    SupportPolicy: lambda tenant, obj: policy_usage(
-        tenant=tenant, policy=obj, now=timezone.now()
-    ),
+    SupportPolicy: lambda tenant, obj: policy_usage(tenant=tenant, policy=obj, now=timezone.now()),
 }
 
 
@@ -239,7 +391,7 @@ def closure_delete(*, tenant: Tenant, closure: ClosureDate) -> RecomputeJob | No
 def maintenance_window_save(*, tenant: Tenant, window: MaintenanceWindow) -> MaintenanceWindow:
     """Published on the policy page only; no clock depends on it."""
     window.tenant = tenant
-    window.save()
+    _save(window)
     return window
 
 

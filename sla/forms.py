@@ -9,7 +9,15 @@ import holidays as holidays_lib
 from django import forms
 from django.utils import timezone
 
-from .calendars import DAY_NAMES, parse_interval, validate_timezone, validate_weekly
+from . import configuration
+from .calendar_cache import public_holidays
+from .calendars import (
+    DAY_NAMES,
+    BusinessCalendar,
+    parse_interval,
+    validate_timezone,
+    validate_weekly,
+)
 from .models import (
     Calendar,
     Channel,
@@ -121,7 +129,34 @@ class CalendarForm(TenantFormMixin, forms.ModelForm):
                 self.add_error("holiday_subdivision", f"{subdivision!r} is not a subdivision "
                                f"of {country}.")  # fmt: skip
         data["closure_list"] = self._closures(data.get("closures", ""))
+        if not self.errors and self.instance.pk:
+            self._check_targets_still_fit(data)
         return data
+
+    def _check_targets_still_fit(self, data: dict[str, Any]) -> None:
+        """Refuse hours that would leave one of the calendar's targets impossible to compute
+        (the services check it again when saving)."""
+        longest = (
+            Target.objects.for_tenant(self.tenant).filter(calendar=self.instance)
+            .order_by("-duration").first()
+        )  # fmt: skip
+        if longest is None:
+            return
+        if data.get("always_open"):
+            business = BusinessCalendar.always_open(data["time_zone"])
+        else:
+            closed = set(
+                public_holidays(data.get("holiday_country", ""), data["holiday_subdivision"])
+            )
+            closed.update(day for day, _ in data["closure_list"])
+            business = BusinessCalendar(data["time_zone"], self.weekly, closed)
+        reason = configuration.target_too_long(
+            calendar_name=data.get("name") or self.instance.name, business=business,
+            duration=longest.duration, at=timezone.now(),
+        )  # fmt: skip
+        if reason:
+            self.add_error(None, f"{reason} One of its targets needs {longest.duration}: "
+                           "shorten it or move it to another calendar first.")  # fmt: skip
 
     def _closures(self, text: str) -> list[tuple[date, str]]:
         out = []
@@ -164,6 +199,8 @@ class PriorityForm(TenantFormMixin, forms.ModelForm):
 
 class ThresholdsField(forms.CharField):
     def to_python(self, value: Any) -> list[int]:
+        if isinstance(value, list):  # the stored value (a disabled field cleans its initial)
+            return sorted({int(v) for v in value})
         text = super().to_python(value)
         out = []
         for part in text.replace(" ", "").split(","):
@@ -203,6 +240,10 @@ def _minutes_field(label: str) -> forms.IntegerField:
     return forms.IntegerField(label=label, min_value=0, max_value=59, required=False)
 
 
+IN_FORCE_FIXED = ("effective_from", "warning_thresholds", "max_pause_hours", "max_pause_minutes",
+                  "pause_on_hold")  # fmt: skip
+
+
 class PolicyForm(HoursMinutesMixin, TenantFormMixin, forms.ModelForm):
     warning_thresholds = ThresholdsField(required=False, help_text="e.g. 50, 75")
     max_pause_hours = _hours_field("Longest pause (hours)")
@@ -218,15 +259,37 @@ class PolicyForm(HoursMinutesMixin, TenantFormMixin, forms.ModelForm):
         if pause:
             self.fields["max_pause_hours"].initial = int(pause.total_seconds() // 3600)
             self.fields["max_pause_minutes"].initial = int(pause.total_seconds() % 3600 // 60)
-        if self.instance.pk and self.instance.effective_from <= timezone.now():
-            # History is not rewritten: a version already in force keeps its start.
-            self.fields["effective_from"].disabled = True
+        self.in_force = bool(self.instance.pk and self.instance.effective_from <= timezone.now())
+        if self.in_force:
+            # History is not rewritten: tickets run under this version's rules. Its start,
+            # thresholds and pause rules are fixed (the page says so); a new version changes
+            # them from a future date.
+            for name in IN_FORCE_FIXED:
+                self.fields[name].disabled = True
+            self.fields["effective_from"].help_text = (
+                "In force: its start, warning thresholds and pause rules are fixed. Schedule a "
+                "new version of the plan to change them."
+            )
 
     def clean_effective_from(self) -> Any:
         value = self.cleaned_data["effective_from"]
         field = self.fields["effective_from"]
-        if not field.disabled and value is not None and value <= timezone.now():
+        if field.disabled or value is None:
+            return value
+        if value <= timezone.now():
             raise forms.ValidationError("A new version can only be scheduled in the future.")
+        plan = self.instance.plan
+        clash = SupportPolicy.objects.for_tenant(self.tenant).filter(
+            plan=plan, effective_from=value
+        )
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        other = clash.first()
+        if other is not None:
+            raise forms.ValidationError(
+                f"Version {other.version} of this plan already takes effect at that instant: "
+                "pick another."
+            )
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -264,6 +327,14 @@ class TargetForm(HoursMinutesMixin, TenantFormMixin, forms.ModelForm):
         duration = self._duration("duration", required=True)
         if duration is not None:
             self.instance.duration = duration
+        calendar = data.get("calendar")
+        if duration is not None and calendar is not None:
+            reason = configuration.target_too_long(
+                calendar_name=calendar.name, business=calendar.as_business_calendar(),
+                duration=duration, at=timezone.now(),
+            )  # fmt: skip
+            if reason:
+                self.add_error("duration_hours", reason)
         priority, metric = data.get("priority"), data.get("metric")
         if priority and metric:
             try:

@@ -71,7 +71,9 @@ class ClosureDate(TenantOwned):
         ordering = ["date"]
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["calendar", "date"], name="closure_date_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "calendar", "date"], name="closure_date_uniq"
+            ),
             SameTenantForeignKey(field="calendar", name="closure_calendar_same_tenant"),
         ]
 
@@ -146,9 +148,11 @@ class SupportPolicy(TenantOwned):
         verbose_name_plural = "support policies"
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["plan", "version"], name="policy_version_uniq"),
             models.UniqueConstraint(
-                fields=["plan", "effective_from"], name="policy_effective_uniq"
+                fields=["tenant", "plan", "version"], name="policy_version_uniq"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "plan", "effective_from"], name="policy_effective_uniq"
             ),
             SameTenantForeignKey(field="plan", name="policy_plan_same_tenant"),
         ]
@@ -177,7 +181,7 @@ class Target(TenantOwned):
         constraints = [
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(
-                fields=["policy", "priority", "metric"], name="target_one_per_metric"
+                fields=["tenant", "policy", "priority", "metric"], name="target_one_per_metric"
             ),
             models.CheckConstraint(
                 condition=models.Q(duration__gt=timedelta(0)), name="target_duration_positive"

@@ -51,6 +51,12 @@ def _url(name: str, **kwargs: Any) -> str | None:
     return reverse(name, kwargs=kwargs) if all(kwargs.values()) else None
 
 
+def _refused(form: Any, exc: configuration.ConfigConflict | configuration.PolicyInForce) -> None:
+    """A write the service refused becomes a form error (the page answers 400), never a 500."""
+    field = getattr(exc, "field", None)
+    form.add_error(field if field in form.fields else None, str(exc))
+
+
 def _after_save(request: HttpRequest, job: RecomputeJob | None, fallback: str) -> HttpResponse:
     if job is not None:
         messages.info(request, "Saved. Running clocks are being recomputed.")
@@ -81,10 +87,15 @@ def calendar_edit(request: HttpRequest, calendar_id: int | None = None) -> HttpR
     if request.method == "POST" and form.is_valid():
         calendar = form.save(commit=False)
         calendar.weekly = form.weekly
-        job = configuration.calendar_save(
-            tenant=request.tenant, calendar=calendar, closures=form.cleaned_data["closure_list"]
-        )
-        return _after_save(request, job, "sla:settings")
+        try:
+            job = configuration.calendar_save(
+                tenant=request.tenant, calendar=calendar,
+                closures=form.cleaned_data["closure_list"],
+            )  # fmt: skip
+        except configuration.ConfigConflict as exc:
+            _refused(form, exc)
+        else:
+            return _after_save(request, job, "sla:settings")
     return _form_page(
         request, form, f"Calendar {calendar.name}" if calendar_id else "New calendar",
         calendar=calendar if calendar_id else None,
@@ -98,8 +109,12 @@ def plan_edit(request: HttpRequest, plan_id: int | None = None) -> HttpResponse:
     plan = _scoped(request, Plan, plan_id)
     form = forms.PlanForm(request.POST or None, instance=plan, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        return _after_save(request, None, "sla:settings")
+        try:
+            configuration.plan_save(tenant=request.tenant, plan=form.save(commit=False))
+        except configuration.ConfigConflict as exc:
+            _refused(form, exc)
+        else:
+            return _after_save(request, None, "sla:settings")
     policies = plan.policies.all() if plan_id else []
     return _form_page(request, form, f"Plan {plan.name}" if plan_id else "New plan",
                       policies=policies, plan=plan if plan_id else None, now=timezone.now(),
@@ -111,8 +126,12 @@ def priority_edit(request: HttpRequest, priority_id: int | None = None) -> HttpR
     priority = _scoped(request, Priority, priority_id)
     form = forms.PriorityForm(request.POST or None, instance=priority, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        return _after_save(request, None, "sla:settings")
+        try:
+            configuration.priority_save(tenant=request.tenant, priority=form.save(commit=False))
+        except configuration.ConfigConflict as exc:
+            _refused(form, exc)
+        else:
+            return _after_save(request, None, "sla:settings")
     return _form_page(request, form, "Priority" if priority_id else "New priority",
                       delete_url=_url("sla:priority_delete", priority_id=priority_id))  # fmt: skip
 
@@ -128,10 +147,14 @@ def policy_new(request: HttpRequest, plan_id: int) -> HttpResponse:
         new.max_pause, new.pause_on_hold = source.max_pause, source.pause_on_hold
     form = forms.PolicyForm(request.POST or None, instance=new, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        new = configuration.policy_version_create(
-            tenant=request.tenant, plan=plan, new=form.save(commit=False), source=source
-        )
-        return redirect("sla:policy_edit", policy_id=new.pk)
+        try:
+            new = configuration.policy_version_create(
+                tenant=request.tenant, plan=plan, new=form.save(commit=False), source=source
+            )
+        except configuration.ConfigConflict as exc:
+            _refused(form, exc)
+        else:
+            return redirect("sla:policy_edit", policy_id=new.pk)
     return _form_page(request, form, f"Schedule a new version of {plan.name}")
 
 
@@ -140,8 +163,13 @@ def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
     policy = _scoped(request, SupportPolicy, policy_id)
     form = forms.PolicyForm(request.POST or None, instance=policy, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        return _after_save(request, None, "sla:settings")
+        try:
+            configuration.policy_version_update(tenant=request.tenant,
+                                                policy=form.save(commit=False))  # fmt: skip
+        except (configuration.ConfigConflict, configuration.PolicyInForce) as exc:
+            _refused(form, exc)
+        else:
+            return _after_save(request, None, "sla:settings")
     targets = list(
         Target.objects.for_tenant(request.tenant)
         .filter(policy=policy)
@@ -169,9 +197,12 @@ def target_edit(
         request.POST or None, instance=target, tenant=request.tenant, policy=target.policy
     )
     if request.method == "POST" and form.is_valid():
-        target = form.save(commit=False)
-        job = configuration.target_save(tenant=request.tenant, target=target)
-        return _after_save(request, job, "sla:settings")
+        try:
+            job = configuration.target_save(tenant=request.tenant, target=form.save(commit=False))
+        except configuration.ConfigConflict as exc:
+            _refused(form, exc)
+        else:
+            return _after_save(request, job, "sla:settings")
     return _form_page(request, form, f"Target in {target.policy}")
 
 
@@ -180,8 +211,12 @@ def section_edit(request: HttpRequest, section_id: int) -> HttpResponse:
     section = _scoped(request, PolicySection, section_id)
     form = forms.SectionForm(request.POST or None, instance=section)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        return _after_save(request, None, "sla:settings")
+        try:
+            configuration.section_save(tenant=request.tenant, section=form.save(commit=False))
+        except configuration.ConfigConflict as exc:
+            _refused(form, exc)
+        else:
+            return _after_save(request, None, "sla:settings")
     return _form_page(request, form, f"Policy text: {section.title}")
 
 
@@ -221,8 +256,13 @@ def maintenance_edit(request: HttpRequest, window_id: int | None = None) -> Http
     form = forms.MaintenanceWindowForm(request.POST or None, instance=window,
                                        tenant=request.tenant)  # fmt: skip
     if request.method == "POST" and form.is_valid():
-        configuration.maintenance_window_save(tenant=request.tenant, window=form.save(commit=False))
-        return _after_save(request, None, "sla:maintenance_list")
+        try:
+            configuration.maintenance_window_save(tenant=request.tenant,
+                                                  window=form.save(commit=False))  # fmt: skip
+        except configuration.ConfigConflict as exc:
+            _refused(form, exc)
+        else:
+            return _after_save(request, None, "sla:maintenance_list")
     title = f"Maintenance window {window.name}" if window_id else "New maintenance window"
     return _form_page(request, form, title, back="sla:maintenance_list",
                       delete_url=_url("sla:maintenance_delete", window_id=window_id))  # fmt: skip

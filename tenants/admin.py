@@ -1,19 +1,29 @@
+from __future__ import annotations
+
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
-from helpdesk.admin import TenantScopedAdmin
-
-from .models import Customer, Membership, Tenant, User
+from .admin_base import (
+    TenantScopedAdmin,
+    TenantScopedModelForm,
+    host_tenant,
+    may_administer,
+    tenant_members,
+)
+from .invitations import InvitationError, invitation_create
+from .models import Customer, Invitation, Membership, Tenant, User
 
 
 class SiteWideAdmin(admin.ModelAdmin):
     """Models that are not tenant data: superusers only, on the bare site domain."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser and getattr(request, "tenant", None) is None
+        return request.user.is_superuser and host_tenant(request) is None
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
@@ -36,8 +46,13 @@ class TenantAdmin(SiteWideAdmin):
 
 @admin.register(User)
 class UserAdmin(SiteWideAdmin, BaseUserAdmin):
+    """Superusers manage every user on the bare domain. On a tenant host the tenant admin sees
+    the tenant's members only, read-only: a person may belong to other tenants too, so their
+    name, address and password are not one tenant's to change. People join by invitation."""
+
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_staff"]
+    list_filter = ["is_active"]
     search_fields = ["email", "full_name"]
     fieldsets = (
         (None, {"fields": ("email", "password", "full_name")}),
@@ -45,16 +60,148 @@ class UserAdmin(SiteWideAdmin, BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        tenant = host_tenant(request)
+        queryset = super().get_queryset(request)
+        return queryset if tenant is None else queryset.filter(pk__in=tenant_members(tenant))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        if host_tenant(request) is None:
+            return super().has_module_permission(request)
+        return may_administer(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if host_tenant(request) is not None:
+            return ((None, {"fields": ("email", "full_name", "is_active")}),)
+        return super().get_fieldsets(request, obj)
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        if host_tenant(request) is not None:
+            return ["email", "full_name"]
+        return super().get_list_display(request)
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        # Platform-wide flags say nothing a tenant should filter its members by.
+        return [] if host_tenant(request) is not None else super().get_list_filter(request)
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str):
+        # Someone who is not a member is a 404, exactly like no one.
+        raise Http404("Not found.")
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        if host_tenant(request) is not None:
+            raise Http404("Not found.")
+        return super().user_change_password(request, id, form_url)
+
 
 @admin.register(Customer)
 class CustomerAdmin(TenantScopedAdmin):
     list_display = ["name", "plan", "primary_contact", "account_manager"]
+    list_filter = ["plan"]
     search_fields = ["name"]
+    autocomplete_fields = ["plan"]
+    raw_id_fields = ["primary_contact", "secondary_contact", "account_manager"]
+
+
+class MembershipInviteForm(TenantScopedModelForm):
+    """Adding a member is an invitation: the person accepts it (or nobody is attached)."""
+
+    email = forms.EmailField(
+        help_text="They get an email with a link; they become a member when they accept it."
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["email", "role", "tier", "customer"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        tenant = self.host_tenant
+        if tenant is not None and (
+            Membership.objects.for_tenant(tenant).filter(user__email__iexact=email).exists()
+        ):
+            raise forms.ValidationError("Already a member here: change their membership.")
+        return email
 
 
 @admin.register(Membership)
 class MembershipAdmin(TenantScopedAdmin):
     list_display = ["user", "role", "tier", "customer", "is_active"]
-    list_filter = ["role", "tier", "is_active"]
-    search_fields = ["user__email"]
+    list_filter = ["role", "tier", "is_active", "customer"]
+    search_fields = ["user__email", "user__full_name"]
     raw_id_fields = ["user"]
+    add_fieldsets = ((None, {"fields": ("email", "role", "tier", "customer")}),)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None and host_tenant(request) is not None:
+            return self.add_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        if obj is None and host_tenant(request) is not None:
+            kwargs["form"] = MembershipInviteForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Who the membership is for never changes; a different person is a new invitation.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "user"] if obj is not None else readonly
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change or host_tenant(request) is None:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        try:
+            link = invitation_create(
+                tenant=request.tenant, email=data["email"], role=data["role"],
+                tier=data.get("tier"), customer=data.get("customer"), invited_by=request.user,
+            )  # fmt: skip
+        except InvitationError as exc:  # a race with a concurrent add: say so, attach nobody
+            messages.error(request, str(exc))
+            obj._invitation = None
+            return
+        obj._invitation = link.invitation
+
+    def _is_invitation(self, obj: Any) -> bool:
+        return hasattr(obj, "_invitation")
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if not self._is_invitation(form.instance):
+            super().save_related(request, form, formsets, change)
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if self._is_invitation(obj):
+            invitation = obj._invitation
+            return super().log_addition(request, invitation, message) if invitation else None
+        return super().log_addition(request, obj, message)
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
+        if not self._is_invitation(obj):
+            return super().response_add(request, obj, post_url_continue)
+        if obj._invitation is not None:
+            messages.success(request, f"Invitation sent to {obj._invitation.email}: they "
+                             "become a member when they accept it.")  # fmt: skip
+        return HttpResponseRedirect(reverse("admin:tenants_invitation_changelist"))
+
+
+@admin.register(Invitation)
+class InvitationAdmin(TenantScopedAdmin):
+    """Invitations are made from the membership add form; here they can be seen or revoked."""
+
+    list_display = ["email", "role", "customer", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email"]
+    exclude = ["nonce"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def add_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return HttpResponseRedirect(reverse("admin:tenants_membership_add"))

@@ -190,3 +190,57 @@ class Membership(TenantOwned):
             raise ValidationError({"customer": "A client belongs to a customer organisation."})
         if self.role in STAFF_ROLES and self.customer_id is not None:
             raise ValidationError({"customer": "Only client roles belong to a customer."})
+
+
+# --------------------------------------------------------------------------- invitations
+
+
+class Invitation(TenantOwned):
+    """An offer of a membership, sent by email and accepted by the person it names.
+
+    Adding someone to a tenant is never a silent attach: a user of another tenant (or a new
+    person) becomes a member only by accepting, signed in as that address. The emailed token
+    names the invitation and its `nonce`; inviting the same address again rotates the nonce, so
+    only the latest link works.
+    """
+
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    tier = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")]
+    )
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    nonce = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-created_at"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["tenant", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            ),
+            SameTenantForeignKey(field="customer", name="invitation_customer_same_tenant"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=sorted(CLIENT_ROLES), customer__isnull=False)
+                    | models.Q(role__in=sorted(STAFF_ROLES), customer__isnull=True)
+                ),
+                name="invitation_customer_iff_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()})"

@@ -1,12 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import invitation_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("profile/", views.profile, name="profile"),
+    path(
+        "invitations/<str:token>/",
+        invitation_views.invitation_accept_page,
+        name="invitation_accept",
+    ),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -34,6 +34,7 @@ PUBLIC_NAMES = {
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
+    "accounts:invitation_accept",  # the invited person is not signed in yet (own tests)
     "accounts:logout",
     "admin:login",
     "admin:logout",

@@ -15,7 +15,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sla.calendars import (
+    MAX_TARGET_SPAN,
+    SEARCH_HORIZON,
     BusinessCalendar,
+    CalendarHorizonExceeded,
     Interval,
     format_interval,
     parse_interval,
@@ -645,3 +648,84 @@ def test_hour_chunk_walker_agrees_with_minute_walker(scenario: tuple, data: st.D
     assert chunk.between(start, start + span) == minute.between(start, start + span)
     dur = data.draw(spread(1, weekly_seconds(weekly)), label="dur")
     assert chunk.add(start, dur) == minute.add(start, dur)
+
+
+# --------------------------------------------------------------------------- search horizon
+
+HORIZON_BLOCKS_MAX = SEARCH_HORIZON // timedelta(days=28) + 3  # blocks a search may compute
+
+
+def test_a_second_a_week_and_100000_hours_is_refused_at_once() -> None:
+    """Issue #8 item 4: this walked to the year 9999 (25 s) and raised OverflowError."""
+    cal = BusinessCalendar("UTC", {0: ["09:00:00-09:00:01"]})
+    with pytest.raises(CalendarHorizonExceeded, match="100,000 hours"):
+        cal.add_business_time(utc(2026, 1, 1), timedelta(hours=100_000))
+    assert len(cal._blocks) <= 1  # refused from the weekly open time, before any walk
+
+
+def test_a_calendar_closed_for_longer_than_the_horizon_stops_at_it() -> None:
+    mondays = {date(2026, 1, 5) + timedelta(weeks=k) for k in range(600)}  # 11.5 years
+    cal = BusinessCalendar("America/New_York", {0: ["09:00-10:00"]}, holidays=mondays)
+    with pytest.raises(CalendarHorizonExceeded):
+        cal.add_business_time(ny(2026, 1, 1), M)
+    with pytest.raises(CalendarHorizonExceeded, match="an open instant"):
+        cal.next_open(ny(2026, 1, 1))
+    assert len(cal._blocks) <= HORIZON_BLOCKS_MAX
+
+
+def test_the_longest_allowed_target_fits_in_the_horizon() -> None:
+    assert MAX_TARGET_SPAN * 2 <= SEARCH_HORIZON
+    always = BusinessCalendar.always_open("UTC")
+    start = utc(2026, 3, 1)
+    assert always.add_business_time(start, SEARCH_HORIZON) == start + SEARCH_HORIZON
+    with pytest.raises(CalendarHorizonExceeded):
+        always.add_business_time(start, SEARCH_HORIZON + timedelta(microseconds=1))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios(), data=st.data())
+def test_horizon_refuses_exactly_what_lies_beyond_it(scenario: tuple, data: st.DataObject) -> None:
+    """Either the deadline is within the horizon and exact, or there is less business time in
+    the whole horizon than asked for; a refused search computes a bounded number of blocks."""
+    zone, weekly, hol, start = scenario
+    cal = BusinessCalendar(zone, weekly, hol)
+    start_dt = to_dt(start, zone, True)
+    room = cal.business_time_between(start_dt, start_dt + SEARCH_HORIZON)
+    week = weekly_seconds(weekly)
+    delta = data.draw(st.integers(-3 * week, 3 * week), label="delta")
+    duration = max(timedelta(seconds=1), room + timedelta(seconds=delta))
+    fresh = BusinessCalendar(zone, weekly, hol)  # counts the blocks this one search computes
+    try:
+        got = fresh.add_business_time(start_dt, duration)
+    except CalendarHorizonExceeded:
+        assert duration > room
+    else:
+        assert duration <= room
+        assert got - start_dt <= SEARCH_HORIZON
+        assert cal.business_time_between(start_dt, got) == duration
+    assert len(fresh._blocks) <= HORIZON_BLOCKS_MAX
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seconds_a_week=st.integers(1, 7 * 86400),
+    hours=st.integers(1, 200_000),
+    start=st.integers(YEAR_START, YEAR_END),
+)
+def test_long_targets_on_sparse_calendars_never_walk_far(
+    seconds_a_week: int, hours: int, start: int
+) -> None:
+    """Whatever a form lets through, a search computes at most the horizon's blocks."""
+    days, rest = divmod(seconds_a_week, 86400)
+    weekly = {d: ["00:00-24:00"] for d in range(days)}
+    if rest:
+        weekly[days] = [f"00:00-{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"]
+    cal = BusinessCalendar("UTC", weekly)
+    start_dt = datetime.fromtimestamp(start, UTC)
+    try:
+        got = cal.add_business_time(start_dt, timedelta(hours=hours))
+    except CalendarHorizonExceeded:
+        pass
+    else:
+        assert got - start_dt <= SEARCH_HORIZON
+    assert len(cal._blocks) <= HORIZON_BLOCKS_MAX

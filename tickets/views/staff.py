@@ -293,9 +293,7 @@ def canned_fill(request: HttpRequest, reference: str, canned_id: int) -> HttpRes
 def canned_list(request: HttpRequest) -> HttpResponse:
     form = CannedForm(request.POST or None, instance=CannedResponse(tenant=request.tenant))
     if request.method == "POST":
-        if form.is_valid():
-            form.save()
-            messages.success(request, "Canned response saved.")
+        if form.is_valid() and _canned_saved(request, form):
             return redirect("tickets:canned_list")
         status = 400
     else:
@@ -304,18 +302,30 @@ def canned_list(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/canned_list.html", context, status=status)
 
 
+def _canned_saved(request: HttpRequest, form: CannedForm) -> bool:
+    from ..services.canned import CannedTitleTaken, canned_save
+
+    try:
+        canned_save(tenant=request.tenant, canned=form.save(commit=False))
+    except CannedTitleTaken as exc:
+        form.add_error("title", str(exc))
+        return False
+    messages.success(request, "Canned response saved.")
+    return True
+
+
 @member_required(Perm.SETTINGS_MANAGE)
 def canned_edit(request: HttpRequest, canned_id: int) -> HttpResponse:
+    from ..services.canned import canned_delete
+
     canned = selectors.canned_or_404(tenant=request.tenant, canned_id=canned_id)
     form = CannedForm(request.POST or None, instance=canned)
     if request.method == "POST":
         if "delete" in request.POST:
-            canned.delete()
+            canned_delete(tenant=request.tenant, canned=canned)
             messages.success(request, "Canned response deleted.")
             return redirect("tickets:canned_list")
-        if form.is_valid():
-            form.save()
-            messages.success(request, "Canned response saved.")
+        if form.is_valid() and _canned_saved(request, form):
             return redirect("tickets:canned_list")
         return render_400(request, "staff/canned_edit.html", {"form": form, "canned": canned})
     return render(request, "staff/canned_edit.html", {"form": form, "canned": canned})
