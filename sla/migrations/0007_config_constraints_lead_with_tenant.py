@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sla", "0004_fewer_single_column_indexes"),
+        ("sla", "0006_fill_next_alert_at"),
         ("tenants", "0004_user_time_zone"),
     ]
 
