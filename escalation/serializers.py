@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .models import Escalation
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    ticket = serializers.CharField(source="ticket.reference", read_only=True)
+    level = serializers.IntegerField(source="level_number", read_only=True, help_text="1-based.")
+
+    class Meta:
+        model = Escalation
+        fields = ["id", "ticket", "level", "source", "status", "reason", "acknowledge_by",
+                  "acknowledged_at", "created_at", "outcome", "resolved_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class EscalateSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why the ticket needs escalating.")
+
+
+class ResolveSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=2000)
