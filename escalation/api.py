@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -39,7 +44,14 @@ class EscalationList(APIView):
             OpenApiParameter("source", str, enum=Source.values),
             OpenApiParameter("cursor", str),
         ],
-        responses=EscalationSerializer(many=True),
+        responses=inline_serializer(
+            "EscalationPage",
+            {
+                "next": serializers.CharField(allow_null=True),
+                "previous": serializers.CharField(allow_null=True),
+                "results": EscalationSerializer(many=True),
+            },
+        ),
     )
     def get(self, request: Request) -> Response:
         filters, errors = selectors.filters_from_params(

@@ -6,17 +6,14 @@ from rest_framework import serializers
 from .models import Escalation, Source, Status
 
 
-def _inline_enum(values: list[str], description: str) -> type[serializers.CharField]:
-    # An inline enum: a named component would collide with other apps' "status" enums.
-    @extend_schema_field({"type": "string", "enum": values, "description": description})
-    class EnumField(serializers.CharField):
-        pass
-
-    return EnumField
+@extend_schema_field({"type": "string", "description": f"One of: {', '.join(Status.values)}."})
+class StatusField(serializers.CharField):
+    """A plain string in the schema: an enum named "status" would collide with tickets'."""
 
 
-StatusField = _inline_enum(Status.values, "open, acknowledged or resolved.")
-SourceField = _inline_enum(Source.values, "What started the escalation.")
+@extend_schema_field({"type": "string", "description": f"One of: {', '.join(Source.values)}."})
+class SourceField(serializers.CharField):
+    pass
 
 
 class EscalationSerializer(serializers.ModelSerializer):
