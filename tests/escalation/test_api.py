@@ -59,7 +59,9 @@ def test_an_agent_escalation_has_source_agent(client, agent, setup):
 
 
 @pytest.mark.django_db
-def test_list_filters_and_query_count(client, tenant, manager, agent, setup, django_assert_num_queries):
+def test_list_filters_and_query_count(
+    client, tenant, manager, agent, setup, django_assert_num_queries
+):
     services.escalation_open(tenant=tenant, ticket=setup, source=Source.AGENT, reason="a",
                              requested_by=agent)  # fmt: skip
     other = ticket_for(tenant)
