@@ -127,8 +127,9 @@ def test_ladder_settings_pages(client, tenant, tenant_admin, manager, lead):
     response = client.post("/settings/escalation/new/", {"name": "", "sources": ["bogus"]})
     assert response.status_code == 400
     assert {"name", "sources"} <= set(response.context["form"].errors)
-    response = client.post("/settings/escalation/new/",
-                           {"name": "Main", "sources": ["sla_breach", "client_request"]})  # fmt: skip
+    response = client.post(
+        "/settings/escalation/new/", {"name": "Main", "sources": ["sla_breach", "client_request"]}
+    )
     assert response.status_code == 302
     main = EscalationLadder.objects.get(tenant=tenant, name="Main")
     url = f"/settings/escalation/{main.pk}/levels/new/"
