@@ -81,7 +81,8 @@ def test_bytez_lead_then_account_manager_then_management_each_within_4_bh(demo):
     assert (escalation.level_number, escalation.owner) == (2, account_manager)
     assert _notified(account_manager, "escalation_climbed")
     escalation = _climb(escalation)
-    assert escalation.level_number == 3 and _notified(_member("bytez", "exec"), "escalation_climbed")
+    assert escalation.level_number == 3
+    assert _notified(_member("bytez", "exec"), "escalation_climbed")
 
 
 def test_ionetech_tiers_move_the_ticket(demo):
