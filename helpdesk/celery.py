@@ -16,3 +16,7 @@ app.autodiscover_tasks()
 app.add_periodic_task(
     30.0, app.signature("escalation.tasks.escalation_scan"), name="escalation-scan"
 )
+# Outbox: re-queue due deliveries (lost enqueues, retries after a backoff); every minute.
+app.add_periodic_task(
+    60.0, app.signature("notifications.outbound.deliveries_retry_due"), name="outbox-retry"
+)

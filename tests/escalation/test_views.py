@@ -163,3 +163,21 @@ def test_a_level_with_an_open_escalation_cannot_be_deleted(
     client.post(f"/settings/escalation/levels/{level.pk}/delete/")
     assert EscalationLevel.objects.filter(pk=level.pk).exists()
     assert level.target_kind == TargetKind.ROLE
+
+
+@pytest.mark.django_db
+def test_the_dashboard_query_count_does_not_grow_with_rows(client, tenant, setup, manager, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _open(tenant, setup, agent)
+    login_as(client, manager)
+    client.get("/escalations/")  # warm the session cache
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/escalations/").status_code == 200
+    for _ in range(4):
+        _open(tenant, ticket_for(tenant), agent)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/escalations/")
+    assert page.content.decode().count("data-escalation=") == 5
+    assert len(many) == len(few)
