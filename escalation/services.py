@@ -273,8 +273,8 @@ def _locked(tenant: Tenant, escalation_id: int) -> Escalation:
     return (
         Escalation.objects.for_tenant(tenant)
         .select_for_update(of=("self",))
-        .select_related("ticket__customer__account_manager__user", "level__calendar", "owner__user",
-                        "requested_by__user")  # fmt: skip
+        .select_related("ticket__customer__account_manager__user", "ticket__assignee__user",
+                        "level__calendar", "owner__user", "requested_by__user")  # fmt: skip
         .get(pk=escalation_id)
     )
 
@@ -286,10 +286,11 @@ def _save(escalation: Escalation, at: datetime, fields: list[str]) -> None:
     )
 
 
-def _requester(escalation: Escalation) -> list[Membership]:
-    if escalation.source == Source.CLIENT_REQUEST and escalation.requested_by_id:
-        return [escalation.requested_by]
-    return []
+def _interested(escalation: Escalation, actor: Membership) -> list[Membership]:
+    """Who hears that an escalation was acknowledged or resolved: whoever asked for it (the
+    client or agent) and the ticket's assignee — not the person who just did it."""
+    people = [escalation.requested_by, escalation.ticket.assignee]
+    return [p for p in people if p is not None and p.pk != actor.pk]
 
 
 @transaction.atomic
@@ -317,7 +318,7 @@ def escalation_acknowledge(
     )  # fmt: skip
     _notify(
         tenant=tenant, escalation=escalation, kind="escalation_acknowledged", at=at,
-        recipients=_requester(escalation), actor=actor,
+        recipients=_interested(escalation, actor), actor=actor,
     )  # fmt: skip
     return escalation
 
@@ -423,7 +424,7 @@ def escalation_resolve(
     )  # fmt: skip
     _notify(
         tenant=tenant, escalation=escalation, kind="escalation_resolved", at=at,
-        recipients=_requester(escalation), actor=actor,
+        recipients=_interested(escalation, actor), actor=actor,
     )  # fmt: skip
     return escalation
 
