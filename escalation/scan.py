@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Escalation, Status
@@ -32,6 +33,21 @@ class ScanResult:
         )
 
 
+def due_cross_tenant(*, now: datetime, skip: list[int] | None = None) -> QuerySet[Escalation]:
+    """Open escalations of every tenant whose acknowledgement is overdue, oldest deadline
+    first, locked for the caller's transaction; rows another scan holds are skipped."""
+    return (
+        Escalation.objects.cross_tenant()
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("tenant", "ticket__customer__account_manager__user",
+                        "ticket__assignee__user", "level__calendar", "owner__user",
+                        "requested_by__user")  # fmt: skip
+        .filter(status=Status.OPEN, acknowledge_by__lte=now)
+        .exclude(pk__in=skip or [])
+        .order_by("acknowledge_by")
+    )
+
+
 def _batch_cross_tenant(*, now: datetime, size: int, result: ScanResult) -> int:
     """One short transaction over up to `size` due escalations of any tenant.
 
@@ -45,15 +61,7 @@ def _batch_cross_tenant(*, now: datetime, size: int, result: ScanResult) -> int:
        excluded from the rest of this run, and the next run tries it again.
     """
     with transaction.atomic():
-        rows = list(
-            Escalation.objects.cross_tenant()
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("tenant", "ticket__customer__account_manager__user", "level__calendar",
-                            "owner__user", "requested_by__user")  # fmt: skip
-            .filter(status=Status.OPEN, acknowledge_by__lte=now)
-            .exclude(pk__in=result.failed)
-            .order_by("acknowledge_by")[:size]
-        )
+        rows = list(due_cross_tenant(now=now, skip=result.failed)[:size])
         for escalation in rows:
             try:
                 with transaction.atomic():

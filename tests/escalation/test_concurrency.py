@@ -133,3 +133,15 @@ def test_two_client_requests_at_once_open_one(tenant, client_user, two_level_lad
     assert sum(isinstance(r, services.EscalationConflict) for r in results) == 1
     assert Escalation.objects.filter(ticket=ticket).count() == 1
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db
+def test_the_claim_reads_the_partial_index(tenant, agent, two_level_ladder):
+    from escalation.scan import due_cross_tenant
+
+    _open_many(tenant, agent, 3)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Few rows make a sequential scan cheapest; forbid it to see the index is usable.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = due_cross_tenant(now=AT).explain()
+    assert "escalation_ack_due_idx" in plan
