@@ -429,16 +429,34 @@ def escalation_resolve(
     return escalation
 
 
-def escalation_climb_locked(*, tenant: Tenant, escalation: Escalation, at: datetime) -> str:
+def _memo(lookups: dict[object, Any] | None, key: object, load: Any) -> Any:
+    if lookups is None:
+        return load()
+    if key not in lookups:
+        lookups[key] = load()
+    return lookups[key]
+
+
+def escalation_climb_locked(
+    *,
+    tenant: Tenant,
+    escalation: Escalation,
+    at: datetime,
+    lookups: dict[object, Any] | None = None,
+) -> str:
     """Climb an escalation whose row the caller holds locked and whose acknowledgement is
     overdue: to the next level, or, at the top, stay and remind its owner again. Returns
-    "climbed", "reminded" or "stopped" (the ticket is no longer open: the clock stops)."""
+    "climbed", "reminded" or "stopped" (the ticket is no longer open: the clock stops).
+    `lookups` lets a scan share level rows and a level's people across one batch."""
     if escalation.ticket.status not in OPEN_STATUSES:
         escalation.acknowledge_by = None
         _save(escalation, at, ["acknowledge_by"])
         return "stopped"
     old_number = escalation.level_number
-    following = level_at(tenant=tenant, ladder_id=escalation.ladder_id, position=old_number + 1)
+    following = _memo(
+        lookups, ("level", escalation.ladder_id, old_number + 1),
+        lambda: level_at(tenant=tenant, ladder_id=escalation.ladder_id, position=old_number + 1),
+    )  # fmt: skip
     if following is None:
         escalation.acknowledge_by = acknowledge_deadline(level=escalation.level, start=at)
         _save(escalation, at, ["acknowledge_by"])
@@ -452,10 +470,15 @@ def escalation_climb_locked(*, tenant: Tenant, escalation: Escalation, at: datet
         data={"escalation": escalation.pk, "level": escalation.level_number},
         from_value=f"level {old_number}", to_value=f"level {escalation.level_number}",
     )  # fmt: skip
-    _notify(
-        tenant=tenant, escalation=escalation, kind=kind, at=at,
-        recipients=_responsible(tenant=tenant, escalation=escalation),
+    # A role's or tier's people do not depend on the ticket: one query per level and batch.
+    shared = escalation.owner_id is None and escalation.level is not None and (
+        escalation.level.target_kind in (TargetKind.ROLE, TargetKind.TIER)
+    )
+    recipients = _memo(
+        lookups if shared else None, ("people", escalation.level_id),
+        lambda: _responsible(tenant=tenant, escalation=escalation),
     )  # fmt: skip
+    _notify(tenant=tenant, escalation=escalation, kind=kind, at=at, recipients=recipients)
     return outcome
 
 
