@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "sla",
     "tickets",
     "escalation",
-    "notifications",
+    "notifications.outbound",
     "demo",
 ]
 
@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
+                "notifications.outbound.context_processors.notifications",
             ],
         },
     },
@@ -166,6 +167,8 @@ ANYMAIL = {
     if key.startswith("ANYMAIL_") and key != "ANYMAIL_ESP"
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"support@{HELPDESK_DOMAIN}")
+# Notification transports: name -> module (notifications/outbound/transports/).
+NOTIFICATION_TRANSPORTS = {"in_app": "notifications.outbound.transports.in_app"}
 
 # Celery: Redis in tests and production; `make run` points it at a filesystem broker.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")

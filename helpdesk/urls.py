@@ -10,6 +10,7 @@ from . import views
 api_patterns = [
     path("token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("sla.api_urls")),
+    path("", include("escalation.api_urls")),
     path("", include("tickets.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -22,6 +23,8 @@ urlpatterns = [
     path("accounts/", include("tenants.urls")),
     path("organisation/", tenant_views.organisation_contacts, name="organisation_contacts"),
     path("", include("sla.urls")),
+    path("", include("escalation.urls")),  # before tickets': it serves tickets/<ref>/escalate/
+    path("", include("notifications.outbound.urls")),
     path("", include("tickets.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),

@@ -1,0 +1,1 @@
+"""Notifications: `outbound` (the outbox and its transports) and `inbound` (email intake)."""

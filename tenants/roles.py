@@ -35,6 +35,11 @@ class Perm:
     TICKET_BULK = "ticket.bulk"
     ESCALATION_REQUEST = "escalation.request"
     ESCALATION_MANAGE = "escalation.manage"
+    # Escalations: raise one from the work page; see and act on those whose level names you
+    # (the dashboard); see and act on every escalation of the tenant.
+    ESCALATION_RAISE = "escalation.raise"
+    ESCALATION_HANDLE = "escalation.handle"
+    ESCALATION_VIEW_ALL = "escalation.view_all"
     REPORTS_VIEW = "reports.view"
     CUSTOMER_CONTACTS_MANAGE = "customer.contacts_manage"
     SETTINGS_MANAGE = "settings.manage"
@@ -55,16 +60,23 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.AGENT: frozenset(
-        {Perm.TICKET_VIEW_ALL, Perm.TICKET_WORK, Perm.TICKET_LOG_ON_BEHALF, Perm.TICKET_BULK}
+        {
+            Perm.TICKET_VIEW_ALL,
+            Perm.TICKET_WORK,
+            Perm.TICKET_LOG_ON_BEHALF,
+            Perm.TICKET_BULK,
+            Perm.ESCALATION_RAISE,
+            Perm.ESCALATION_HANDLE,
+        }
     ),
 }
 ROLE_PERMISSIONS[Role.TEAM_LEAD] = ROLE_PERMISSIONS[Role.AGENT] | {
     Perm.ESCALATION_MANAGE,
     Perm.REPORTS_VIEW,
 }
-ROLE_PERMISSIONS[Role.MANAGER] = ROLE_PERMISSIONS[Role.TEAM_LEAD]
-ROLE_PERMISSIONS[Role.EXECUTIVE] = ROLE_PERMISSIONS[Role.TEAM_LEAD]
-ROLE_PERMISSIONS[Role.TENANT_ADMIN] = ROLE_PERMISSIONS[Role.TEAM_LEAD] | {Perm.SETTINGS_MANAGE}
+ROLE_PERMISSIONS[Role.MANAGER] = ROLE_PERMISSIONS[Role.TEAM_LEAD] | {Perm.ESCALATION_VIEW_ALL}
+ROLE_PERMISSIONS[Role.EXECUTIVE] = ROLE_PERMISSIONS[Role.MANAGER]
+ROLE_PERMISSIONS[Role.TENANT_ADMIN] = ROLE_PERMISSIONS[Role.MANAGER] | {Perm.SETTINGS_MANAGE}
 
 
 def role_can(role: str, perm: str) -> bool:

@@ -126,8 +126,9 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(
     login_as(client, agent)
     client.get("/queue/")  # the host's tenant is cached from now on
     # membership with its user (the session comes from the cache); 2 for the page (rows with
-    # a deadline, rows without); the assignees; every filter choice and the bulk assignees
-    with django_assert_num_queries(5):
+    # a deadline, rows without); the assignees; every filter choice and the bulk assignees;
+    # the header's unread-notifications count
+    with django_assert_num_queries(6):
         response = client.get("/queue/")
     assert len(rows(response)) == count
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.data import DEMO_PASSWORD, load_demo
+from demo.ladders import load_demo_ladders
 
 
 class Command(BaseCommand):
@@ -23,4 +24,5 @@ class Command(BaseCommand):
         tenants = load_demo()
         for tenant in tenants:
             self.stdout.write(f"{tenant.slug}: {tenant.name}")
+            load_demo_ladders(tenant=tenant)
         self.stdout.write(f"Demo users' password: {DEMO_PASSWORD}")

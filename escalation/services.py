@@ -1,0 +1,496 @@
+"""Escalation services: every write to escalations goes through these (views, API, the scan,
+the breach scan's entry points). Each step writes a TicketEvent and notifies the people the
+step concerns, in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications.outbound.services import notification_send_template
+from tenants.models import Membership, Tenant
+from tenants.roles import STAFF_ROLES
+from tickets import services as ticket_services
+from tickets.models import OPEN_STATUSES, Ticket
+from tickets.models import Status as TicketStatus
+
+from . import history
+from .ladders import acknowledge_deadline, ladder_for, level_at, level_owner, level_people
+from .models import (
+    ACTIVE_STATUSES,
+    REQUEST_SOURCES,
+    Escalation,
+    EscalationLevel,
+    Source,
+    Status,
+    TargetKind,
+)
+
+REASON_MAX = 2000
+
+
+class EscalationConflict(ValidationError):
+    """An active escalation already exists where only one may (the API answers 409)."""
+
+
+def _now(at: datetime | None) -> datetime:
+    if at is None:
+        return timezone.now()
+    if timezone.is_naive(at):
+        raise ValueError("Naive datetime: pass an aware instant.")
+    return at
+
+
+def _when(tenant: Tenant, value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.astimezone(ZoneInfo(tenant.time_zone)):%a %-d %b, %H:%M} ({tenant.time_zone})"
+
+
+def _notify(
+    *,
+    tenant: Tenant,
+    escalation: Escalation,
+    kind: str,
+    recipients: list[Membership],
+    at: datetime,
+    actor: Membership | None = None,
+    **extra: Any,
+) -> None:
+    ticket = escalation.ticket
+    staff = [m for m in recipients if m.role in STAFF_ROLES]
+    clients = [m for m in recipients if m.role not in STAFF_ROLES]
+    context = {
+        "reference": ticket.reference,
+        "ticket_subject": ticket.subject,
+        "customer": ticket.customer.name,
+        "source": escalation.get_source_display(),
+        "level_number": escalation.level_number,
+        "level_name": escalation.level.name if escalation.level else "Managers",
+        "reason": escalation.reason,
+        "outcome": escalation.outcome,
+        "acknowledge_by": _when(tenant, escalation.acknowledge_by),
+        "actor": str(actor.user) if actor else "",
+        **extra,
+    }
+    # Staff open the work page; a client (the requester) their portal ticket page.
+    for people, link in ((staff, f"/work/{ticket.reference}/"),
+                         (clients, f"/tickets/{ticket.reference}/")):  # fmt: skip
+        if people:
+            notification_send_template(
+                tenant=tenant, recipients=people, kind=kind, context=context, link=link, at=at
+            )
+
+
+def _responsible(*, tenant: Tenant, escalation: Escalation) -> list[Membership]:
+    if escalation.owner_id is not None:
+        return [escalation.owner]
+    return level_people(tenant=tenant, level=escalation.level, ticket=escalation.ticket)
+
+
+def _enter_level(
+    *, tenant: Tenant, escalation: Escalation, level: EscalationLevel | None, at: datetime
+) -> None:
+    """Point the escalation at `level`: its owner, its acknowledgement clock; a tier level
+    moves the ticket to that tier (and so into that tier's queue)."""
+    escalation.level = level
+    escalation.level_number = level.position if level else 1
+    escalation.owner = level_owner(level=level, ticket=escalation.ticket)
+    escalation.acknowledge_by = acknowledge_deadline(level=level, start=at)
+    if level is not None and level.target_kind == TargetKind.TIER and level.target_tier:
+        ticket_services.ticket_set_tier(
+            tenant=tenant, ticket=escalation.ticket, tier=level.target_tier, actor=None, at=at
+        )
+
+
+def _ticket_for(tenant: Tenant, ticket_id: int) -> Ticket:
+    return (
+        Ticket.objects.for_tenant(tenant)
+        .select_related("customer__account_manager__user", "priority")
+        .get(pk=ticket_id)
+    )
+
+
+def _insert(escalation: Escalation) -> bool:
+    """INSERT under a savepoint; False when a unique constraint says it already exists (a
+    concurrent insert blocks on the index until the first commits, then fails here)."""
+    try:
+        with transaction.atomic():
+            escalation.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _open(
+    *,
+    tenant: Tenant,
+    ticket: Ticket,
+    source: str,
+    reason: str,
+    requested_by: Membership | None,
+    at: datetime,
+    **sla: Any,
+) -> Escalation | None:
+    ladder = ladder_for(tenant=tenant, source=source, priority_id=ticket.priority_id)
+    level = level_at(tenant=tenant, ladder_id=ladder.pk if ladder else None, position=1)
+    escalation = Escalation(
+        tenant=tenant, ticket=ticket, source=source, ladder=ladder, reason=reason,
+        requested_by=requested_by, created_at=at, updated_at=at, **sla,
+    )  # fmt: skip
+    escalation.level = level
+    escalation.level_number = 1
+    escalation.owner = level_owner(level=level, ticket=ticket)
+    escalation.acknowledge_by = acknowledge_deadline(level=level, start=at)
+    if not _insert(escalation):
+        return None
+    if level is not None and level.target_kind == TargetKind.TIER and level.target_tier:
+        ticket_services.ticket_set_tier(
+            tenant=tenant, ticket=ticket, tier=level.target_tier, actor=None, at=at
+        )
+    data = {"escalation": escalation.pk, "source": source, "level": 1, "reason": reason}
+    if source == Source.CLIENT_REQUEST:
+        # tickets' own service records the client's request in the history.
+        ticket_services.ticket_request_escalation(
+            tenant=tenant, ticket=ticket, actor=requested_by, reason=reason, at=at
+        )
+    else:
+        history.escalation_event(
+            tenant=tenant, ticket=ticket, actor=requested_by, kind=history.ESCALATED,
+            at=at, data={**data, **{k: v for k, v in sla.items() if k != "clock_id"}},
+            to_value=f"level 1{f': {level.name}' if level else ''}",
+        )  # fmt: skip
+    _notify(
+        tenant=tenant, escalation=escalation, kind="escalation_opened", at=at,
+        recipients=_responsible(tenant=tenant, escalation=escalation), actor=requested_by,
+    )  # fmt: skip
+    return escalation
+
+
+@transaction.atomic
+def escalation_open(
+    *,
+    tenant: Tenant,
+    ticket: Ticket,
+    source: str,
+    reason: str,
+    requested_by: Membership,
+    at: datetime | None = None,
+) -> Escalation:
+    """A client's request or an agent's escalation. One active one per ticket and source:
+    a second raises EscalationConflict (the unique index decides under concurrency)."""
+    at = _now(at)
+    if source not in REQUEST_SOURCES:
+        raise ValidationError({"source": "Clients and agents request; SLA events escalate."})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this ticket needs escalating."})
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": f"At most {REASON_MAX} characters."})
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationError({"reason": "This ticket is closed."})
+    conflict = EscalationConflict(
+        "An escalation of this ticket is already open; it is being handled.", code="conflict"
+    )
+    active = Escalation.objects.for_tenant(tenant).filter(
+        ticket=ticket, source=source, status__in=ACTIVE_STATUSES
+    )
+    if active.exists():
+        raise conflict
+    escalation = _open(
+        tenant=tenant, ticket=ticket, source=source, reason=reason,
+        requested_by=requested_by, at=at,
+    )  # fmt: skip
+    if escalation is None:
+        raise conflict
+    return escalation
+
+
+def _on_sla_event(
+    *, tenant: Tenant, ticket_id: int, source: str, at: datetime, reason: str, **sla: Any
+) -> Escalation | None:
+    ticket = _ticket_for(tenant, ticket_id)
+    if ticket.status not in OPEN_STATUSES:
+        return None
+    if ladder_for(tenant=tenant, source=source, priority_id=ticket.priority_id) is None:
+        return None  # the tenant escalates nothing on this source
+    return _open(
+        tenant=tenant, ticket=ticket, source=source, reason=reason, requested_by=None,
+        at=at, **sla,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def escalation_on_breach(
+    *,
+    tenant: Tenant,
+    ticket_id: int,
+    clock_id: int | None,
+    metric: str,
+    cycle: int,
+    breached_at: datetime,
+) -> Escalation | None:
+    """The breach scan's hand-off: escalate a breached clock cycle, once.
+
+    Returns the new escalation, or None when there is nothing to do: no ladder for breaches,
+    the ticket is no longer open, or this clock cycle already escalated. The unique constraint
+    `escalation_sla_once` makes the second call (the same scan twice, two scans at once) a
+    no-op rather than a duplicate.
+    """
+    return _on_sla_event(
+        tenant=tenant, ticket_id=ticket_id, source=Source.SLA_BREACH, at=_now(breached_at),
+        reason=f"{metric.replace('_', ' ').capitalize()} target missed.",
+        clock_id=clock_id, metric=metric, cycle=cycle, threshold=0,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def escalation_on_warning(
+    *,
+    tenant: Tenant,
+    ticket_id: int,
+    clock_id: int | None,
+    metric: str,
+    cycle: int,
+    percent: int,
+    warned_at: datetime,
+) -> Escalation | None:
+    """The breach scan's hand-off for a warning threshold crossed (e.g. 75 %): escalates only
+    where a ladder lists `sla_warning`; once per clock cycle and threshold."""
+    return _on_sla_event(
+        tenant=tenant, ticket_id=ticket_id, source=Source.SLA_WARNING, at=_now(warned_at),
+        reason=f"{percent}% of the {metric.replace('_', ' ')} target used.",
+        clock_id=clock_id, metric=metric, cycle=cycle, threshold=percent,
+    )  # fmt: skip
+
+
+def _locked(tenant: Tenant, escalation_id: int) -> Escalation:
+    return (
+        Escalation.objects.for_tenant(tenant)
+        .select_for_update(of=("self",))
+        .select_related("ticket__customer__account_manager__user", "ticket__assignee__user",
+                        "level__calendar", "owner__user", "requested_by__user")  # fmt: skip
+        .get(pk=escalation_id)
+    )
+
+
+def _save(escalation: Escalation, at: datetime, fields: list[str]) -> None:
+    escalation.updated_at = at
+    Escalation.objects.for_tenant(escalation.tenant).filter(pk=escalation.pk).update(
+        updated_at=at, **{name: getattr(escalation, name) for name in fields}
+    )
+
+
+def _interested(escalation: Escalation, actor: Membership) -> list[Membership]:
+    """Who hears that an escalation was acknowledged or resolved: whoever asked for it (the
+    client or agent) and the ticket's assignee — not the person who just did it."""
+    people = [escalation.requested_by, escalation.ticket.assignee]
+    return [p for p in people if p is not None and p.pk != actor.pk]
+
+
+@transaction.atomic
+def escalation_acknowledge(
+    *, tenant: Tenant, escalation: Escalation, actor: Membership, at: datetime | None = None
+) -> Escalation:
+    """Someone responsible has seen it: the acknowledgement clock stops (no more climbing)."""
+    at = _now(at)
+    escalation = _locked(tenant, escalation.pk)
+    if escalation.status != Status.OPEN:
+        raise ValidationError({"status": f"This escalation is {escalation.status} already."})
+    escalation.status = Status.ACKNOWLEDGED
+    escalation.acknowledged_by = actor
+    escalation.acknowledged_at = at
+    late = escalation.acknowledge_by is not None and at > escalation.acknowledge_by
+    escalation.acknowledge_by = None
+    if escalation.owner_id is None:
+        escalation.owner = actor
+    _save(escalation, at, ["status", "acknowledged_by", "acknowledged_at", "acknowledge_by",
+                           "owner"])  # fmt: skip
+    history.escalation_event(
+        tenant=tenant, ticket=escalation.ticket, actor=actor,
+        kind=history.ESCALATION_ACKNOWLEDGED, at=at,
+        data={"escalation": escalation.pk, "level": escalation.level_number, "late": late},
+    )  # fmt: skip
+    _notify(
+        tenant=tenant, escalation=escalation, kind="escalation_acknowledged", at=at,
+        recipients=_interested(escalation, actor), actor=actor,
+    )  # fmt: skip
+    return escalation
+
+
+@transaction.atomic
+def escalation_reassign(
+    *,
+    tenant: Tenant,
+    escalation: Escalation,
+    owner: Membership,
+    actor: Membership,
+    at: datetime | None = None,
+) -> Escalation:
+    at = _now(at)
+    escalation = _locked(tenant, escalation.pk)
+    if escalation.status == Status.RESOLVED:
+        raise ValidationError({"owner": "This escalation is resolved."})
+    if owner.tenant_id != tenant.pk or not owner.is_active or owner.role not in STAFF_ROLES:
+        raise ValidationError({"owner": "Choose an active staff member."})
+    old = escalation.owner
+    escalation.owner = owner
+    _save(escalation, at, ["owner"])
+    history.escalation_event(
+        tenant=tenant, ticket=escalation.ticket, actor=actor,
+        kind=history.ESCALATION_REASSIGNED, at=at, data={"escalation": escalation.pk},
+        from_value=old.user.email if old else "", to_value=owner.user.email,
+    )  # fmt: skip
+    _notify(
+        tenant=tenant, escalation=escalation, kind="escalation_reassigned", at=at,
+        recipients=[owner], actor=actor,
+    )  # fmt: skip
+    return escalation
+
+
+@transaction.atomic
+def escalation_deescalate(
+    *,
+    tenant: Tenant,
+    escalation: Escalation,
+    actor: Membership,
+    reason: str = "",
+    at: datetime | None = None,
+) -> Escalation:
+    """Back down one level (open again, with that level's acknowledgement time)."""
+    at = _now(at)
+    escalation = _locked(tenant, escalation.pk)
+    if escalation.status == Status.RESOLVED:
+        raise ValidationError({"level": "This escalation is resolved."})
+    if escalation.level_number <= 1:
+        raise ValidationError({"level": "Already at the first level: resolve it instead."})
+    previous = level_at(
+        tenant=tenant, ladder_id=escalation.ladder_id, position=escalation.level_number - 1
+    )
+    if previous is None:
+        raise ValidationError({"level": "The ladder has no lower level any more."})
+    old_number = escalation.level_number
+    _enter_level(tenant=tenant, escalation=escalation, level=previous, at=at)
+    escalation.status = Status.OPEN
+    escalation.acknowledged_at = None
+    escalation.acknowledged_by = None
+    _save(escalation, at, ["level", "level_number", "owner", "acknowledge_by", "status",
+                           "acknowledged_at", "acknowledged_by"])  # fmt: skip
+    history.escalation_event(
+        tenant=tenant, ticket=escalation.ticket, actor=actor,
+        kind=history.ESCALATION_DEESCALATED, at=at,
+        data={"escalation": escalation.pk, "reason": reason.strip()[:REASON_MAX]},
+        from_value=f"level {old_number}", to_value=f"level {escalation.level_number}",
+    )  # fmt: skip
+    _notify(
+        tenant=tenant, escalation=escalation, kind="escalation_deescalated", at=at,
+        recipients=_responsible(tenant=tenant, escalation=escalation), actor=actor,
+    )  # fmt: skip
+    return escalation
+
+
+@transaction.atomic
+def escalation_resolve(
+    *,
+    tenant: Tenant,
+    escalation: Escalation,
+    actor: Membership,
+    outcome: str,
+    at: datetime | None = None,
+) -> Escalation:
+    at = _now(at)
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise ValidationError({"outcome": "Say how the escalation was resolved."})
+    if len(outcome) > REASON_MAX:
+        raise ValidationError({"outcome": f"At most {REASON_MAX} characters."})
+    escalation = _locked(tenant, escalation.pk)
+    if escalation.status == Status.RESOLVED:
+        raise ValidationError({"status": "This escalation is resolved already."})
+    escalation.status = Status.RESOLVED
+    escalation.outcome = outcome
+    escalation.resolved_at = at
+    escalation.resolved_by = actor
+    escalation.acknowledge_by = None
+    _save(escalation, at, ["status", "outcome", "resolved_at", "resolved_by", "acknowledge_by"])
+    history.escalation_event(
+        tenant=tenant, ticket=escalation.ticket, actor=actor, kind=history.ESCALATION_RESOLVED,
+        at=at, data={"escalation": escalation.pk, "outcome": outcome},
+    )  # fmt: skip
+    _notify(
+        tenant=tenant, escalation=escalation, kind="escalation_resolved", at=at,
+        recipients=_interested(escalation, actor), actor=actor,
+    )  # fmt: skip
+    return escalation
+
+
+def _memo(lookups: dict[object, Any] | None, key: object, load: Any) -> Any:
+    if lookups is None:
+        return load()
+    if key not in lookups:
+        lookups[key] = load()
+    return lookups[key]
+
+
+def escalation_climb_locked(
+    *,
+    tenant: Tenant,
+    escalation: Escalation,
+    at: datetime,
+    lookups: dict[object, Any] | None = None,
+) -> str:
+    """Climb an escalation whose row the caller holds locked and whose acknowledgement is
+    overdue: to the next level, or, at the top, stay and remind its owner again. Returns
+    "climbed", "reminded" or "stopped" (the ticket is no longer open: the clock stops).
+    `lookups` lets a scan share level rows and a level's people across one batch."""
+    if escalation.ticket.status not in OPEN_STATUSES:
+        escalation.acknowledge_by = None
+        _save(escalation, at, ["acknowledge_by"])
+        return "stopped"
+    old_number = escalation.level_number
+    following = _memo(
+        lookups, ("level", escalation.ladder_id, old_number + 1),
+        lambda: level_at(tenant=tenant, ladder_id=escalation.ladder_id, position=old_number + 1),
+    )  # fmt: skip
+    if following is None:
+        escalation.acknowledge_by = acknowledge_deadline(level=escalation.level, start=at)
+        _save(escalation, at, ["acknowledge_by"])
+        kind, event, outcome = "escalation_reminder", history.ESCALATION_REMINDED, "reminded"
+    else:
+        _enter_level(tenant=tenant, escalation=escalation, level=following, at=at)
+        _save(escalation, at, ["level", "level_number", "owner", "acknowledge_by"])
+        kind, event, outcome = "escalation_climbed", history.ESCALATION_CLIMBED, "climbed"
+    history.escalation_event(
+        tenant=tenant, ticket=escalation.ticket, actor=None, kind=event, at=at,
+        data={"escalation": escalation.pk, "level": escalation.level_number},
+        from_value=f"level {old_number}", to_value=f"level {escalation.level_number}",
+    )  # fmt: skip
+    # A role's or tier's people do not depend on the ticket: one query per level and batch.
+    shared = escalation.owner_id is None and escalation.level is not None and (
+        escalation.level.target_kind in (TargetKind.ROLE, TargetKind.TIER)
+    )
+    recipients = _memo(
+        lookups if shared else None, ("people", escalation.level_id),
+        lambda: _responsible(tenant=tenant, escalation=escalation),
+    )  # fmt: skip
+    _notify(tenant=tenant, escalation=escalation, kind=kind, at=at, recipients=recipients)
+    return outcome
+
+
+@transaction.atomic
+def escalation_climb(
+    *, tenant: Tenant, escalation: Escalation, at: datetime | None = None
+) -> str:
+    """Climb one escalation if (and only if) its acknowledgement is overdue; "skipped" when
+    it is not (already acknowledged, resolved, or climbed by someone else meanwhile)."""
+    at = _now(at)
+    escalation = _locked(tenant, escalation.pk)
+    due = escalation.acknowledge_by is not None and escalation.acknowledge_by <= at
+    if escalation.status != Status.OPEN or not due:
+        return "skipped"
+    return escalation_climb_locked(tenant=tenant, escalation=escalation, at=at)

@@ -1,0 +1,231 @@
+"""Writing notifications (in the caller's transaction) and delivering them.
+
+`notification_send` is called explicitly by the services of other apps, inside their own
+transaction: the rows commit or roll back with the change that caused them (no signals). Each
+non-immediate delivery is handed to a Celery task on commit; the retry sweep picks up any
+whose enqueue was lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from tenants.models import Membership, Tenant
+
+from .models import Delivery, DeliveryStatus, Notification
+from .transports import TransientDeliveryError, transport_get, transport_modules
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# A claimed ("sending") row older than this belongs to a worker that died mid-send.
+SENDING_LEASE = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    body_html: str
+
+
+def notification_render(*, kind: str, context: Mapping[str, Any]) -> Rendered:
+    """The texts of `kind` from its three templates: `notifications/<kind>_subject.txt`,
+    `<kind>.txt` and `<kind>.html`."""
+    subject = render_to_string(f"notifications/{kind}_subject.txt", dict(context))
+    return Rendered(
+        # One line: a subject template's trailing newline would break an email header.
+        subject=" ".join(subject.split())[:250],
+        body=render_to_string(f"notifications/{kind}.txt", dict(context)).strip(),
+        body_html=render_to_string(f"notifications/{kind}.html", dict(context)).strip(),
+    )
+
+
+def _unique(recipients: Iterable[Membership | str]) -> list[Membership | str]:
+    seen: set[object] = set()
+    found: list[Membership | str] = []
+    for recipient in recipients:
+        key = recipient.pk if isinstance(recipient, Membership) else recipient.strip().lower()
+        if key and key not in seen:
+            seen.add(key)
+            found.append(recipient)
+    return found
+
+
+def notification_send(
+    *,
+    tenant: Tenant,
+    recipients: Iterable[Membership | str],
+    kind: str,
+    subject: str,
+    body: str,
+    link: str = "",
+    body_html: str = "",
+    at: datetime | None = None,
+) -> list[Notification]:
+    """Write one notification per recipient (a member, or a bare email address) and a delivery
+    row per transport that applies; queue the non-immediate ones after commit."""
+    at = at or timezone.now()
+    notifications = [
+        Notification(
+            tenant=tenant,
+            recipient=recipient if isinstance(recipient, Membership) else None,
+            recipient_email="" if isinstance(recipient, Membership) else recipient.strip(),
+            kind=kind,
+            subject=subject[:250],
+            body=body,
+            body_html=body_html,
+            link=link[:500],
+            created_at=at,
+        )
+        for recipient in _unique(recipients)
+        if not isinstance(recipient, Membership) or recipient.is_active
+    ]
+    if not notifications:
+        return []
+    Notification.objects.bulk_create(notifications)
+    deliveries = []
+    for name, transport in transport_modules().items():
+        for notification in notifications:
+            if transport.applies(notification):
+                immediate = transport.IMMEDIATE
+                deliveries.append(
+                    Delivery(
+                        tenant=tenant,
+                        notification=notification,
+                        transport=name,
+                        status=DeliveryStatus.SENT if immediate else DeliveryStatus.PENDING,
+                        sent_at=at if immediate else None,
+                        next_attempt_at=None if immediate else at,
+                        created_at=at,
+                    )
+                )
+    Delivery.objects.bulk_create(deliveries)
+    pending = [(d.tenant_id, d.pk) for d in deliveries if d.status == DeliveryStatus.PENDING]
+    if pending:
+        transaction.on_commit(lambda: _enqueue(pending))
+    return notifications
+
+
+def notification_send_template(
+    *,
+    tenant: Tenant,
+    recipients: Iterable[Membership | str],
+    kind: str,
+    context: Mapping[str, Any],
+    link: str = "",
+    at: datetime | None = None,
+) -> list[Notification]:
+    rendered = notification_render(kind=kind, context=context)
+    return notification_send(
+        tenant=tenant,
+        recipients=recipients,
+        kind=kind,
+        subject=rendered.subject,
+        body=rendered.body,
+        body_html=rendered.body_html,
+        link=link,
+        at=at,
+    )
+
+
+def _enqueue(pending: list[tuple[int, int]]) -> None:
+    from .tasks import delivery_send
+
+    for tenant_id, delivery_id in pending:
+        delivery_send.delay(tenant_id, delivery_id)
+
+
+def notification_mark_read(
+    *, tenant: Tenant, membership: Membership, notification_id: int, at: datetime | None = None
+) -> bool:
+    """Mark one of the member's own notifications read; False when it is not theirs."""
+    found = Notification.objects.for_tenant(tenant).filter(
+        pk=notification_id, recipient=membership
+    )
+    if not found.exists():
+        return False
+    found.filter(read_at__isnull=True).update(read_at=at or timezone.now())
+    return True
+
+
+def notifications_mark_all_read(
+    *, tenant: Tenant, membership: Membership, at: datetime | None = None
+) -> int:
+    return (
+        Notification.objects.for_tenant(tenant)
+        .filter(recipient=membership, read_at__isnull=True)
+        .update(read_at=at or timezone.now())
+    )
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=2 ** min(attempts, 6))
+
+
+def delivery_attempt(*, tenant: Tenant, delivery_id: int, at: datetime | None = None) -> str:
+    """Send one delivery, at most once.
+
+    1. Claim it with a conditional UPDATE (pending and due -> sending): of two workers handed
+       the same id, exactly one updates the row; the other returns "skipped".
+    2. Call the transport outside any transaction (no row lock held across network I/O).
+    3. Record the outcome: sent, pending again with a backoff (transient error, attempts
+       left), or failed.
+    """
+    now = at or timezone.now()
+    claimed = (
+        Delivery.objects.for_tenant(tenant)
+        .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now)
+    )
+    if not claimed:
+        return "skipped"
+    delivery = (
+        Delivery.objects.for_tenant(tenant).select_related("notification").get(pk=delivery_id)
+    )
+    update: dict[str, Any]
+    try:
+        message_id = transport_get(delivery.transport).deliver(delivery.notification)
+    except TransientDeliveryError as error:
+        retry = delivery.attempts < MAX_ATTEMPTS
+        update = {
+            "status": DeliveryStatus.PENDING if retry else DeliveryStatus.FAILED,
+            "next_attempt_at": now + _backoff(delivery.attempts) if retry else None,
+            "last_error": str(error)[:2000],
+        }
+    except Exception as error:  # noqa: BLE001 - a permanent failure is recorded, not raised
+        logger.exception("Delivery %s failed", delivery_id)
+        update = {"status": DeliveryStatus.FAILED, "next_attempt_at": None,
+                  "last_error": f"{type(error).__name__}: {error}"[:2000]}  # fmt: skip
+    else:
+        update = {"status": DeliveryStatus.SENT, "sent_at": now, "next_attempt_at": None,
+                  "provider_message_id": (message_id or "")[:250], "last_error": ""}  # fmt: skip
+    Delivery.objects.for_tenant(tenant).filter(pk=delivery_id).update(**update)
+    return str(update["status"])
+
+
+def deliveries_retry_due_cross_tenant(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Queue pending deliveries that are due (lost enqueues, backoffs over); fail the ones a
+    dead worker left claimed. Reads every tenant's rows: a cross-tenant job."""
+    now = now or timezone.now()
+    Delivery.objects.cross_tenant().filter(
+        status=DeliveryStatus.SENDING, next_attempt_at__lt=now - SENDING_LEASE
+    ).update(status=DeliveryStatus.FAILED, last_error="Worker lost while sending.")
+    due = list(
+        Delivery.objects.cross_tenant()
+        .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("tenant_id", "pk")[:limit]
+    )
+    _enqueue(due)
+    return len(due)

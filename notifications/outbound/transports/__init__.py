@@ -1,0 +1,34 @@
+"""The transport registry.
+
+A transport is a module with:
+- `NAME` (the `Delivery.transport` value),
+- `IMMEDIATE` (True when writing the rows *is* the delivery, as for in-app: no task is queued),
+- `applies(notification) -> bool` (e.g. email needs an address),
+- `deliver(notification) -> str`, returning the provider's message id; raising
+  `TransientDeliveryError` asks for a retry later, any other exception fails the delivery.
+
+`settings.NOTIFICATION_TRANSPORTS` maps names to module paths: adding a transport is one module
+and one entry there.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from django.conf import settings
+
+
+class TransientDeliveryError(Exception):
+    """The provider could not take the message now (network, rate limit): try again later."""
+
+
+def transport_modules() -> dict[str, ModuleType]:
+    return {
+        name: importlib.import_module(path)
+        for name, path in settings.NOTIFICATION_TRANSPORTS.items()
+    }
+
+
+def transport_get(name: str) -> ModuleType:
+    return importlib.import_module(settings.NOTIFICATION_TRANSPORTS[name])

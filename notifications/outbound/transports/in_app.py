@@ -1,0 +1,17 @@
+"""In-app: the Notification row is the message; the header badge and /notifications/ show it."""
+
+from __future__ import annotations
+
+from ..models import Notification
+
+NAME = "in_app"
+IMMEDIATE = True
+
+
+def applies(notification: Notification) -> bool:
+    # Only members have a notifications page; a bare address has nowhere to read it.
+    return notification.recipient_id is not None
+
+
+def deliver(notification: Notification) -> str:
+    return ""
