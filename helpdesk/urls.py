@@ -11,6 +11,7 @@ api_patterns = [
     path("token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("sla.api_urls")),
     path("", include("tickets.api_urls")),
+    path("", include("escalation.reports.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("organisation/", tenant_views.organisation_contacts, name="organisation_contacts"),
     path("", include("sla.urls")),
     path("", include("tickets.urls")),
+    path("", include("escalation.reports.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
 ]

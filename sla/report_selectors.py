@@ -175,12 +175,12 @@ def clock_outcome_rows(
     `response_p90_minutes` (business time; percentile_cont, interpolated).
     """
     dimensions = dict(dimensions or {})
-    names = [*BASE_DIMENSIONS, *dimensions]
     sets = [tuple(s) for s in grouping_sets]
-    for grouping in sets:
-        for name in grouping:
-            if name not in names:
-                raise ValueError(f"unknown dimension {name!r}")
+    used = {name for grouping in sets for name in grouping}
+    if used - {*BASE_DIMENSIONS, *dimensions}:
+        raise ValueError(f"unknown dimensions {sorted(used - {*BASE_DIMENSIONS, *dimensions})}")
+    # GROUPING() takes only columns some grouping set groups by.
+    names = [name for name in (*BASE_DIMENSIONS, *dimensions) if name in used]
     inner = _with_outcomes(clocks.filter(tenant=tenant), now=now, zone=zone, **dimensions)
     inner_sql, params = inner.query.sql_with_params()
     columns = [_column(name) for name in names]
@@ -215,7 +215,7 @@ def _shape(row: dict[str, Any], names: list[str]) -> dict[str, Any]:
     )
     for name in names:
         row[name] = row.pop(_column(name))
-    if row["month"] is not None:
+    if row.get("month") is not None:
         row["month"] = row["month"].strftime("%Y-%m")
     for key in ("breach_minutes", "response_p50_minutes", "response_p90_minutes"):
         if row[key] is not None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 if TYPE_CHECKING:
     from sla.models import Plan
-    from tenants.models import Customer, Tenant
+    from tenants.models import Customer
 
 MAX_MONTHS = 24
 DEFAULT_MONTHS = 6

@@ -99,8 +99,8 @@ class SlaReport:
     by_customer: list[Line] = field(default_factory=list)
     escalations: EscalationSection | None = None
 
-    def metric_choices(self) -> list[tuple[str, str]]:
-        return [(metric, METRIC_LABELS[metric]) for metric in self.metrics]
+    def total_lines(self) -> list[Line]:
+        return [Line(metric=metric, figures=self.totals[metric]) for metric in self.metrics]
 
 
 def report_choices(*, tenant: Tenant) -> tuple[list[Plan], list[Priority], list[Customer]]:
@@ -205,6 +205,9 @@ class Statement:
     breaches: list[dict[str, Any]]
     more_breaches: int
 
+    def total_lines(self) -> list[Line]:
+        return [Line(metric=metric, figures=figures) for metric, figures in self.totals.items()]
+
 
 STATEMENT_BREACHES = 200
 
@@ -236,12 +239,14 @@ def customer_statement(
         tenant=tenant, clocks=clocks, now=now, zone=filters.zone, fields=DETAIL_FIELDS,
         outcome="breached",
     )  # fmt: skip
-    breaches = list(late[: STATEMENT_BREACHES + 1])
+    breaches = list(late[:STATEMENT_BREACHES])
+    for row in breaches:
+        row["metric_label"] = METRIC_LABELS.get(row["metric_key"], row["metric_key"])
     breached_total = sum(figures.breached for figures in totals.values())
     return Statement(
         customer=customer, month=filters.date_from.strftime("%Y-%m"), filters=filters,
         totals=dict(sorted(totals.items(), key=lambda item: _metric_key(item[0]))),
-        by_priority=by_priority, breaches=breaches[:STATEMENT_BREACHES],
+        by_priority=by_priority, breaches=breaches,
         more_breaches=max(breached_total - STATEMENT_BREACHES, 0),
     )  # fmt: skip
 
