@@ -54,8 +54,16 @@ def summary_rows(report: SlaReport) -> Iterator[list[Any]]:
                 yield ["month", "", "", month, "", "", metric, *_figures(figures)]
     for line in report.by_customer:
         customer = line.customer
-        yield ["customer", "", "", "", customer.pk if customer else "",
-               _safe(customer.name if customer else ""), line.metric, *_figures(line.figures)]
+        yield [
+            "customer",
+            "",
+            "",
+            "",
+            customer.pk if customer else "",
+            _safe(customer.name if customer else ""),
+            line.metric,
+            *_figures(line.figures),
+        ]
     for metric in report.metrics:
         yield ["total", "", "", "", "", "", metric, *_figures(report.totals[metric])]
 
@@ -83,5 +91,3 @@ def csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
     yield writer.writerow(header)
     for row in rows:
         yield writer.writerow(row)
-
-

@@ -49,8 +49,16 @@ def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
 
 
 def _bar(
-    *, x: float, y: float, width: float, height: float, colour: str, series: Series,
-    group: Group, value: float, unit: str,
+    *,
+    x: float,
+    y: float,
+    width: float,
+    height: float,
+    colour: str,
+    series: Series,
+    group: Group,
+    value: float,
+    unit: str,
 ) -> str:
     tip = f"{group.label}, {series.label}: {_fmt(value)}{unit}"
     return (

@@ -28,8 +28,9 @@ def world(tenant, agent, client_user, other_client, outsider, other_tenant):
     sla_config(tenant, other_client.customer.plan)
     met = met_ticket(client_user, agent)
     late = overdue_ticket(client_user)
-    umbrella = met_ticket(other_client, agent, at=T0 + timedelta(days=1),
-                          answer_after=timedelta(hours=3))
+    umbrella = met_ticket(
+        other_client, agent, at=T0 + timedelta(days=1), answer_after=timedelta(hours=3)
+    )
     from tests.factories import CustomerFactory
 
     globex_customer = CustomerFactory(tenant=other_tenant, name="Hooli")

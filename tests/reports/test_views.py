@@ -62,8 +62,8 @@ def test_it_shows_a_breached_and_a_met_ticket(lead_client, world):
     assert (resolution.met, resolution.breached, resolution.open) == (0, 2, 1)
     assert resolution.breach_minutes == 2 * 24 * 60
     html = response.content.decode()
-    assert 'role="img"' in html and "<title id=\"chart-monthly-title\">" in html
-    assert "<desc id=\"chart-monthly-desc\">" in html
+    assert 'role="img"' in html and '<title id="chart-monthly-title">' in html
+    assert '<desc id="chart-monthly-desc">' in html
     assert "business time" in html
     assert "Escalation figures appear once escalations are recorded." in html
 
@@ -234,8 +234,13 @@ def test_who_may_see_the_reports(client, tenant, customer, role):
         member = MembershipFactory(tenant=tenant, role=role)
     login_as(client, member)
     allowed = Perm.REPORTS_VIEW in ROLE_PERMISSIONS[role]
-    urls = ["/reports/", "/reports/sla.csv", "/reports/clocks.csv", "/api/reports/sla/",
-            f"/reports/statements/{customer.pk}/2026-03/"]
+    urls = [
+        "/reports/",
+        "/reports/sla.csv",
+        "/reports/clocks.csv",
+        "/api/reports/sla/",
+        f"/reports/statements/{customer.pk}/2026-03/",
+    ]
     for url in urls:
         assert _get(client, url).status_code == (200 if allowed else 404), url
     if role not in (Role.CLIENT, Role.CLIENT_ADMIN):
