@@ -68,8 +68,10 @@ def summary_rows(report: SlaReport) -> Iterator[list[Any]]:
         yield ["total", "", "", "", "", "", metric, *_figures(report.totals[metric])]
 
 
-def _iso(value: datetime | None) -> str:
-    return value.isoformat() if value is not None else ""
+def _iso(value: datetime | str | None) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def _minutes(seconds: float | None) -> str:
@@ -80,7 +82,7 @@ def clock_csv_row(row: dict[str, Any]) -> list[Any]:
     return [
         row["clock_id"], row["reference"], _safe(row["subject"]), _safe(row["customer_name"]),
         _safe(row["plan_name"]), _safe(row["priority_label"]), row["metric_key"],
-        row["month_start"].strftime("%Y-%m"), _iso(row["started"]), _iso(row["due"]),
+        row["month_start"], _iso(row["started"]), _iso(row["due"]),
         _iso(row["answered"]), _iso(row["breached"]), row["status_value"], row["outcome"],
         _minutes(row["breach_seconds"]), _minutes(row["response_seconds"]),
     ]  # fmt: skip

@@ -191,6 +191,7 @@ def clock_rows(
     rows = report_selectors.clock_outcome_details(
         tenant=tenant, clocks=_clocks(tenant=tenant, filters=filters),
         now=now or timezone.now(), zone=filters.zone, fields=DETAIL_FIELDS,
+        timestamps_as_text=True,
     )  # fmt: skip
     return rows.iterator(chunk_size=chunk_size)
 
