@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
@@ -231,7 +231,8 @@ def _shape(row: dict[str, Any], names: list[str]) -> dict[str, Any]:
         row[name] = row.pop(_column(name))
     # One ordered-set aggregate for both percentiles: one sort per group, not two.
     percentiles = row.pop("response_percentiles") or [None, None]
-    for key, seconds in zip(("response_p50_minutes", "response_p90_minutes"), percentiles):
+    keys = ("response_p50_minutes", "response_p90_minutes")
+    for key, seconds in zip(keys, percentiles, strict=True):
         row[key] = None if seconds is None else seconds / 60
     for key in ("breach_minutes", "response_p50_minutes", "response_p90_minutes"):
         if row[key] is not None:

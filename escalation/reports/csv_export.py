@@ -5,6 +5,8 @@ any size never sits in memory)."""
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -24,11 +26,8 @@ CLOCK_COLUMNS = [
 ]  # fmt: skip
 
 
-class _Echo:
-    """A file-like object whose write returns the line: csv.writer then yields strings."""
-
-    def write(self, value: str) -> str:
-        return value
+# Rows per chunk handed to the server: one write per few hundred rows, not one per row.
+ROWS_PER_CHUNK = 500
 
 
 def _safe(text: str | None) -> str:
@@ -89,7 +88,19 @@ def clock_csv_row(row: dict[str, Any]) -> list[Any]:
 
 
 def csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow(row)
+    """The CSV text in chunks of ROWS_PER_CHUNK rows (the first chunk is the header)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    yield buffer.getvalue()
+    for batch in _batched(rows):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(batch)
+        yield buffer.getvalue()
+
+
+def _batched(rows: Iterable[list[Any]]) -> Iterator[list[list[Any]]]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, ROWS_PER_CHUNK)):
+        yield batch
