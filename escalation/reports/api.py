@@ -7,7 +7,7 @@ import zoneinfo
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -132,7 +132,10 @@ class SlaReportView(APIView):
 
     @extend_schema(
         parameters=FILTER_PARAMETERS,
-        responses={200: SlaReportSerializer},
+        responses={
+            200: SlaReportSerializer,
+            400: OpenApiResponse(description='Field errors, e.g. {"date_to": ["..."]}.'),
+        },
         summary="SLA compliance figures (the /reports/ page's)",
         description=(
             "Attainment, breaches and response times of the SLA clocks started in the range, "

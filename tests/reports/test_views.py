@@ -270,3 +270,17 @@ def test_the_page_costs_a_fixed_number_of_queries(
         _get(lead_client, "/api/reports/sla/", RANGE)
     with django_assert_num_queries(5):  # the CSV: the same statements, then streamed
         _csv(_get(lead_client, "/reports/sla.csv", RANGE))
+
+
+def test_the_api_is_documented_in_the_schema(lead_client):
+    response = lead_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    operation = response.json()["paths"]["/api/reports/sla/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {
+        "date_from",
+        "date_to",
+        "plan",
+        "customer",
+    }
+    assert {"200", "400"} <= set(operation["responses"])
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema["$ref"].endswith("/SlaReport")
