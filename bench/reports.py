@@ -226,7 +226,7 @@ def stream_clocks(client: object, url: str) -> tuple[float, int, int, float]:
     response = client.get(url)
     rows = size = 0
     for chunk in response.streaming_content:
-        rows += 1
+        rows += chunk.count(b"\n")
         size += len(chunk)
     elapsed = time.perf_counter() - start
     grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024

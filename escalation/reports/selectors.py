@@ -185,7 +185,7 @@ DETAIL_FIELDS = {
 
 
 def clock_rows(
-    *, tenant: Tenant, filters: ReportFilters, now: datetime | None = None, chunk_size: int = 10000
+    *, tenant: Tenant, filters: ReportFilters, now: datetime | None = None, chunk_size: int = 2000
 ) -> Iterator[dict[str, Any]]:
     """Every clock behind the figures, one dict each, through a server-side cursor."""
     rows = report_selectors.clock_outcome_details(
