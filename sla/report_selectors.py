@@ -16,7 +16,10 @@ is the business time the clock had consumed when it was answered (`consumed`, on
 calendar): the SLA is stated in business time, so the report says business time too.
 
 The next-response clock is one row per ticket restarted at each customer message: a report
-counts its latest cycle only (earlier cycles live in the ledger, not in the clock row).
+counts its latest cycle only (earlier cycles live in the ledger, not in the clock row). A
+first-response clock still running when its ticket is resolved late ends `breached` with
+`met_at` at the resolution: the clock row cannot tell it from a late reply, so its time
+counts as a (late) response time.
 
 Every function takes the tenant; the grouping runs as one statement with GROUPING SETS, so a
 page of the report costs one pass over the tenant's clocks in the range, however many.

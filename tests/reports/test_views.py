@@ -284,3 +284,15 @@ def test_the_api_is_documented_in_the_schema(lead_client):
     assert {"200", "400"} <= set(operation["responses"])
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert schema["$ref"].endswith("/SlaReport")
+
+
+def test_peoples_text_cannot_become_a_spreadsheet_formula(lead_client, tenant, agent):
+    from tests.reports.factories import requester_of
+
+    requester = requester_of(tenant, '=HYPERLINK("http://evil.example","x")')
+    met_ticket(requester, agent)
+    summary = _csv(_get(lead_client, "/reports/sla.csv", RANGE))
+    names = {row["customer"] for row in summary if row["breakdown"] == "customer"}
+    assert names == {'\'=HYPERLINK("http://evil.example","x")'}
+    clocks = _csv(_get(lead_client, "/reports/clocks.csv", RANGE))
+    assert {row["customer"][:2] for row in clocks} == {"'="}
