@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("sla.api_urls")),
     path("", include("escalation.api_urls")),
     path("", include("tickets.api_urls")),
+    path("", include("escalation.reports.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("", include("escalation.urls")),  # before tickets': it serves tickets/<ref>/escalate/
     path("", include("notifications.outbound.urls")),
     path("", include("tickets.urls")),
+    path("", include("escalation.reports.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
 ]

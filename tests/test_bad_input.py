@@ -62,7 +62,8 @@ def test_no_route_answers_garbage_with_a_500(client, tenant, role, request):
         if page.status_code >= 500:
             crashes.append(f"GET {url}: {page.status_code}")
             continue
-        body = page.content.decode(errors="replace") if page.status_code == 200 else ""
+        readable = page.status_code == 200 and not page.streaming  # a CSV export: no form
+        body = page.content.decode(errors="replace") if readable else ""
         fields = sorted({f for f in FIELD.findall(body) if f != "csrfmiddlewaretoken"})
         if route.path.startswith("api/"):
             for payload in _api_payloads(fields):
