@@ -97,3 +97,18 @@ def test_healthz_answers_503_naming_redis_when_redis_is_frozen(settings, redis_c
     status, body = healthz()
     assert status == 503 and body["failing"] == ["redis"]
     assert body["checks"]["redis"]["ms"] < 5000  # the 1 s timeout, not a hang
+
+
+@pytest.mark.django_db
+def test_the_container_check_command_fails_on_a_stale_heartbeat():
+    from django.core.management import CommandError, call_command
+
+    with time_machine.travel(T0, tick=False):
+        heartbeat_record(Heartbeat.Kind.BEAT)
+        call_command("heartbeat_check", "beat")
+    with time_machine.travel(T0 + timedelta(seconds=91), tick=False), pytest.raises(
+        CommandError, match="stale"
+    ):
+        call_command("heartbeat_check", "beat")
+    with pytest.raises(CommandError, match="no heartbeat yet"):
+        call_command("heartbeat_check", "worker")
