@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 
 from sla.models import Channel, Priority
 from tenants.models import Membership, Tenant
@@ -14,6 +13,7 @@ from tenants.roles import CLIENT_ROLES, STAFF_ROLES
 from . import services
 from .models import CannedResponse, Category, Status
 from .services.assignment import TIERS
+from .services.attachments import attachment_limits_text
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -33,9 +33,8 @@ class MultipleFileField(forms.FileField):
 
 
 def attachments_field() -> MultipleFileField:
-    limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
     return MultipleFileField(
-        required=False, label="Attachments", help_text=f"Up to {limit_mb:g} MB per file."
+        required=False, label="Attachments", help_text=attachment_limits_text()
     )
 
 

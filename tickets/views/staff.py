@@ -34,6 +34,7 @@ from ..presenters import reader_zone
 from ..workflow import allowed_next
 from .common import add_service_errors, render_400
 from .filters import filters_from_params
+from .submit import form_error_status, form_service_call
 
 QUEUE_SIZE = 50
 FILTER_KEYS = ("status", "priority", "plan", "customer", "assignee", "tier", "category",
@@ -130,24 +131,23 @@ def ticket_log(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                ticket = services.ticket_create(
-                    tenant=request.tenant,
-                    requester=data["requester"],
-                    created_by=request.membership,
-                    channel=data["channel"],
-                    subject=data["subject"],
-                    description=data["description"],
-                    priority=data["priority"],
-                    category=data["category"],
-                    attachments=data["attachments"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
+            ticket = form_service_call(form, lambda: services.ticket_create(
+                tenant=request.tenant,
+                requester=data["requester"],
+                created_by=request.membership,
+                channel=data["channel"],
+                subject=data["subject"],
+                description=data["description"],
+                priority=data["priority"],
+                category=data["category"],
+                attachments=data["attachments"],
+            ))  # fmt: skip
+            if ticket is not None:
                 messages.success(request, f"Ticket {ticket.reference} logged.")
                 return redirect("tickets:work", reference=ticket.reference)
-        return render_400(request, "staff/ticket_log.html", {"form": form})
+        return render(
+            request, "staff/ticket_log.html", {"form": form}, status=form_error_status(form)
+        )
     return render(request, "staff/ticket_log.html", {"form": form})
 
 
@@ -190,21 +190,19 @@ def work_reply(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = context["ticket"]
     if form.is_valid():
         internal = request.POST.get("kind") == "note" or form.cleaned_data["internal"]
-        try:
-            services.ticket_reply(
-                tenant=request.tenant,
-                ticket=ticket,
-                author=request.membership,
-                body=form.cleaned_data["body"],
-                internal=internal,
-                attachments=form.cleaned_data["attachments"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        message = form_service_call(form, lambda: services.ticket_reply(
+            tenant=request.tenant,
+            ticket=ticket,
+            author=request.membership,
+            body=form.cleaned_data["body"],
+            internal=internal,
+            attachments=form.cleaned_data["attachments"],
+        ))  # fmt: skip
+        if message is not None:
             messages.success(request, "Internal note added." if internal else "Reply sent.")
             return redirect("tickets:work", reference=ticket.reference)
-    return render_400(request, "staff/ticket_work.html", context)
+    status = form_error_status(form)
+    return render(request, "staff/ticket_work.html", context, status=status)
 
 
 def _work_change(
