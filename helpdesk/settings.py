@@ -222,6 +222,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Ops: the worker heartbeat /healthz reads (beat writes its own from the scheduler).
     "ops-worker-heartbeat": {"task": "ops.tasks.worker_heartbeat", "schedule": 30.0},
+    "ops-idempotency-cleanup": {
+        "task": "ops.tasks.idempotency_cleanup_cross_tenant",
+        "schedule": crontab(minute=41),
+    },
 }
 
 CACHES = {

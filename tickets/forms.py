@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from ops.idempotency import OneTimeTokenMixin
 from sla.models import Channel, Priority
 from tenants.models import Membership, Tenant
 from tenants.roles import CLIENT_ROLES, STAFF_ROLES
@@ -48,7 +49,7 @@ class CategoryChoice(forms.ModelChoiceField):
         return obj.name
 
 
-class TicketForm(forms.Form):
+class TicketForm(OneTimeTokenMixin):
     subject = forms.CharField(max_length=250)
     priority = PriorityChoice(
         queryset=Priority.objects.none(), to_field_name="key", widget=forms.RadioSelect,
@@ -88,7 +89,7 @@ class OnBehalfForm(TicketForm):
         )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(OneTimeTokenMixin):
     body = forms.CharField(widget=forms.Textarea, max_length=100_000, label="Message")
     attachments = attachments_field()
 

@@ -19,7 +19,7 @@ from ..models import Status
 from ..pagination import InvalidCursor
 from ..presenters import promises, reader_zone
 from .filters import filters_from_params
-from .submit import form_error_status, form_service_call
+from .submit import form_error_status, form_submit_once
 
 PAGE_SIZE = 25
 STATUS_TABS = [("open", "Open"), ("resolved,closed", "Resolved and closed"), ("", "All")]
@@ -66,7 +66,7 @@ def portal_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            ticket = form_service_call(form, lambda: services.ticket_create(
+            done = form_submit_once(request, form, lambda: services.ticket_create(
                 tenant=request.tenant,
                 requester=request.membership,
                 subject=data["subject"],
@@ -75,10 +75,11 @@ def portal_new(request: HttpRequest) -> HttpResponse:
                 category=data["category"],
                 channel=Channel.PORTAL,
                 attachments=data["attachments"],
-            ))  # fmt: skip
-            if ticket is not None:
-                messages.success(request, f"Ticket {ticket.reference} submitted.")
-                return redirect("tickets:portal_detail", reference=ticket.reference)
+            ), lambda t: reverse("tickets:portal_detail", args=[t.reference]))  # fmt: skip
+            if done is not None:
+                if done.result is not None:
+                    messages.success(request, f"Ticket {done.result.reference} submitted.")
+                return redirect(done.url)
         return render(
             request, "portal/ticket_new.html", {"form": form}, status=form_error_status(form)
         )
@@ -117,17 +118,18 @@ def portal_reply(request: HttpRequest, reference: str) -> HttpResponse:
     context = _detail(request, reference, ReplyForm(request.POST, request.FILES))
     form, ticket = context["reply_form"], context["ticket"]
     if form.is_valid():
-        message = form_service_call(form, lambda: services.ticket_reply(
+        done = form_submit_once(request, form, lambda: services.ticket_reply(
             tenant=request.tenant,
             ticket=ticket,
             author=request.membership,
             body=form.cleaned_data["body"],
             attachments=form.cleaned_data["attachments"],
             channel=Channel.PORTAL,
-        ))  # fmt: skip
-        if message is not None:
-            messages.success(request, "Reply sent.")
-            return redirect("tickets:portal_detail", reference=ticket.reference)
+        ), lambda _: reverse("tickets:portal_detail", args=[ticket.reference]))  # fmt: skip
+        if done is not None:
+            if not done.replayed:
+                messages.success(request, "Reply sent.")
+            return redirect(done.url)
     status = form_error_status(form)
     return render(request, "portal/ticket_detail.html", context, status=status)
 

@@ -34,7 +34,7 @@ from ..presenters import reader_zone
 from ..workflow import allowed_next
 from .common import add_service_errors, render_400
 from .filters import filters_from_params
-from .submit import form_error_status, form_service_call
+from .submit import form_error_status, form_submit_once
 
 QUEUE_SIZE = 50
 FILTER_KEYS = ("status", "priority", "plan", "customer", "assignee", "tier", "category",
@@ -131,7 +131,7 @@ def ticket_log(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            ticket = form_service_call(form, lambda: services.ticket_create(
+            done = form_submit_once(request, form, lambda: services.ticket_create(
                 tenant=request.tenant,
                 requester=data["requester"],
                 created_by=request.membership,
@@ -141,10 +141,11 @@ def ticket_log(request: HttpRequest) -> HttpResponse:
                 priority=data["priority"],
                 category=data["category"],
                 attachments=data["attachments"],
-            ))  # fmt: skip
-            if ticket is not None:
-                messages.success(request, f"Ticket {ticket.reference} logged.")
-                return redirect("tickets:work", reference=ticket.reference)
+            ), lambda ticket: reverse("tickets:work", args=[ticket.reference]))  # fmt: skip
+            if done is not None:
+                if done.result is not None:
+                    messages.success(request, f"Ticket {done.result.reference} logged.")
+                return redirect(done.url)
         return render(
             request, "staff/ticket_log.html", {"form": form}, status=form_error_status(form)
         )
@@ -190,17 +191,18 @@ def work_reply(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = context["ticket"]
     if form.is_valid():
         internal = request.POST.get("kind") == "note" or form.cleaned_data["internal"]
-        message = form_service_call(form, lambda: services.ticket_reply(
+        done = form_submit_once(request, form, lambda: services.ticket_reply(
             tenant=request.tenant,
             ticket=ticket,
             author=request.membership,
             body=form.cleaned_data["body"],
             internal=internal,
             attachments=form.cleaned_data["attachments"],
-        ))  # fmt: skip
-        if message is not None:
-            messages.success(request, "Internal note added." if internal else "Reply sent.")
-            return redirect("tickets:work", reference=ticket.reference)
+        ), lambda _: reverse("tickets:work", args=[ticket.reference]))  # fmt: skip
+        if done is not None:
+            if not done.replayed:
+                messages.success(request, "Internal note added." if internal else "Reply sent.")
+            return redirect(done.url)
     status = form_error_status(form)
     return render(request, "staff/ticket_work.html", context, status=status)
 

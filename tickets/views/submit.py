@@ -4,10 +4,16 @@ change handled once for every form that takes text and attachments."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
+from django.http import HttpRequest
+
+from ops.idempotency import run_once
+from ops.models import IdempotencyRecord
 
 from ..services.attachments import AttachmentStorageError, attachments_cleanup_on_failure
 from .common import add_service_errors
@@ -38,3 +44,33 @@ def form_service_call(form: Form, call: Callable[[], T]) -> T | None:
 
 def form_error_status(form: Form) -> int:
     return getattr(form, "error_status", 400)
+
+
+@dataclass(frozen=True)
+class Submitted(Generic[T]):
+    result: T | None  # None for a resubmit: the first submission made it
+    url: str
+    replayed: bool
+
+
+def form_submit_once(
+    request: HttpRequest, form: Form, call: Callable[[], T], result_url: Callable[[T], str]
+) -> Submitted[T] | None:
+    """`form_service_call`, once per rendered form: a resubmit of the same form (double click,
+    reload, back and submit again) does nothing new and lands on the first one's result.
+    None when the form got errors (nothing was done; the token is still unused)."""
+    token = form.cleaned_data.get("submission_token") or ""
+    if not token:  # a client that sends no token: no duplicate protection, nothing else lost
+        result = form_service_call(form, call)
+        return None if result is None else Submitted(result, result_url(result), False)
+    outcome = form_service_call(form, lambda: run_once(
+        tenant=request.tenant, user=request.user, scope=IdempotencyRecord.Scope.FORM,
+        key=token, request_hash="", run=call, outcome=lambda r: (200, None, result_url(r)),
+    ))  # fmt: skip
+    if outcome is None:
+        return None
+    result, earlier = outcome
+    if earlier is not None:
+        messages.info(request, "That was already sent: here it is.")
+        return Submitted(None, earlier.result_url, True)
+    return Submitted(result, result_url(result), False)
