@@ -7,6 +7,10 @@
   document.addEventListener("submit", function (event) {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || form.dataset.noDisable !== undefined) return;
+    // A submit another handler cancelled posts nothing, unless htmx cancelled it to post
+    // the form itself (it then fires htmx:afterRequest, which enables the buttons again).
+    const htmx = form.matches("[hx-post], [hx-get], [hx-put], [hx-patch], [hx-delete]");
+    if (event.defaultPrevented && !htmx) return;
     if (form.dataset.submitting) {
       event.preventDefault(); // a second submit of the same form while the first is posting
       return;
