@@ -193,7 +193,7 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Short timeouts: a frozen Redis must fail a publish in seconds, not hang the request.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "socket_connect_timeout": env_int("REDIS_CONNECT_TIMEOUT_SECONDS", 2),
-        "socket_timeout": env_int("REDIS_SOCKET_TIMEOUT_SECONDS", 5),
+        "socket_timeout": env_int("REDIS_SOCKET_TIMEOUT_SECONDS", 2),
         "socket_keepalive": True,
         "health_check_interval": 25,
     }
