@@ -226,6 +226,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "ops.tasks.idempotency_cleanup_cross_tenant",
         "schedule": crontab(minute=41),
     },
+    # Attachment files no row names (a process killed mid-request), a day later.
+    "tickets-attachments-sweep-orphans": {
+        "task": "tickets.tasks.attachments_sweep_orphans",
+        "schedule": crontab(hour=4, minute=23),
+    },
 }
 
 CACHES = {

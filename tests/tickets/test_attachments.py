@@ -194,3 +194,30 @@ def test_the_form_states_the_limits(client, client_user, configured):
     login_as(client, client_user)
     body = client.get("/tickets/new/").content.decode()
     assert "10 MB each and 25 MB together; 100 MB per ticket" in body
+
+
+def test_the_sweeper_deletes_day_old_files_no_row_names_and_nothing_else(
+    client_user, configured, media
+):
+    import os
+    from datetime import UTC, datetime
+
+    from tickets.services.attachments import attachments_sweep_orphans_cross_tenant
+    from tickets.tasks import attachments_sweep_orphans
+
+    ticket = make_ticket(client_user, attachments=[upload("kept.txt")])
+    kept = Path(Attachment.objects.get().file.path)
+    folder = kept.parent
+    old_orphan = folder / "0123456789abcdef0123456789abcdef.txt"
+    new_orphan = folder / "fedcba9876543210fedcba9876543210.txt"
+    old_orphan.write_bytes(b"left by a killed process")
+    new_orphan.write_bytes(b"a transaction still running")
+    day_and_a_bit_ago = datetime.now(tz=UTC).timestamp() - 25 * 3600
+    for path in (kept, old_orphan):
+        os.utime(path, (day_and_a_bit_ago, day_and_a_bit_ago))
+
+    assert attachments_sweep_orphans.apply().get() == 1
+    assert not old_orphan.exists()
+    assert kept.exists() and new_orphan.exists()
+    assert ticket.attachments.count() == 1
+    assert attachments_sweep_orphans_cross_tenant() == 0

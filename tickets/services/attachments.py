@@ -10,7 +10,8 @@ Storage: files are written inside the transaction that records them, so a storag
 with what the user typed and answers 507. Files written before a failure are deleted at once;
 files of a change that rolls back later are deleted by `attachments_cleanup_on_failure` around
 the service call (views use it). A process killed mid-request can still leave an orphan file
-(never a row without its file).
+(never a row without its file): `attachments_sweep_orphans_cross_tenant` deletes those a day
+later.
 
 Names on disk are `<uuid><.ext>`: independent of the uploaded name's length and characters
 (130 CJK characters are 390 bytes, over the file system's 255). The uploaded name is kept in
@@ -27,7 +28,7 @@ import re
 import uuid
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
@@ -35,6 +36,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Sum
+from django.utils import timezone
 
 from tenants.models import Membership, Tenant
 
@@ -234,3 +236,49 @@ def _delete_unrecorded(names: list[str]) -> None:
         logger.warning("kept %d attachment file(s) of a failed change: unchecked", len(names))
         return
     _delete_files(None, [name for name in names if name not in recorded])
+
+
+ORPHAN_AFTER = timedelta(days=1)
+
+
+def attachments_sweep_orphans_cross_tenant(*, now: datetime | None = None) -> int:
+    """Delete stored files no Attachment row names, older than ORPHAN_AFTER (left by a process
+    killed between writing a file and committing its row). Returns how many were deleted.
+
+    Looks at this month's and last month's folders of every tenant (a file lands in the folder
+    of the month it was written; a daily run reaches every orphan while its month is one of
+    those two). A file younger than a day may belong to a transaction still running: kept.
+    Names of the old layout (`<uuid>/<name>` subfolders) are not touched.
+    """
+    from django.core.files.storage import default_storage as storage
+
+    now = now or timezone.now()
+    months = {f"{now:%Y/%m}", f"{now.replace(day=1) - timedelta(days=1):%Y/%m}"}
+    deleted = 0
+    try:
+        tenant_folders, _ = storage.listdir("attachments")
+    except FileNotFoundError:
+        return 0
+    for tenant_folder in tenant_folders:
+        for month in sorted(months):
+            folder = f"attachments/{tenant_folder}/{month}"
+            try:
+                _, files = storage.listdir(folder)
+            except FileNotFoundError:
+                continue
+            names = [f"{folder}/{name}" for name in files]
+            for start in range(0, len(names), 500):
+                deleted += _delete_orphans(storage, names[start : start + 500], now)
+    return deleted
+
+
+def _delete_orphans(storage: Storage, names: list[str], now: datetime) -> int:
+    recorded = set(
+        Attachment.objects.cross_tenant().filter(file__in=names).values_list("file", flat=True)
+    )
+    orphans = [
+        name for name in names
+        if name not in recorded and storage.get_modified_time(name) < now - ORPHAN_AFTER
+    ]  # fmt: skip
+    _delete_files(storage, orphans)
+    return len(orphans)
