@@ -87,6 +87,7 @@ def test_a_130_character_cjk_name_is_stored_and_downloaded_under_its_name(
     assert "filename*=utf-8''" in download["Content-Disposition"]
 
 
+@pytest.mark.fault
 def test_a_full_disk_on_a_portal_reply_is_a_507_keeping_the_text_and_no_file(
     client, client_user, configured, full_disk, media
 ):
@@ -105,6 +106,7 @@ def test_a_full_disk_on_a_portal_reply_is_a_507_keeping_the_text_and_no_file(
     assert files_on_disk(media) == []  # not even the partial file
 
 
+@pytest.mark.fault
 def test_a_full_disk_on_the_second_file_deletes_the_first(
     client, client_user, configured, full_disk, media
 ):
@@ -119,6 +121,7 @@ def test_a_full_disk_on_the_second_file_deletes_the_first(
     assert files_on_disk(media) == []
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("path", ["reply", "note"])
 def test_a_full_disk_on_an_agent_reply_is_a_507_keeping_the_text(
     client, client_user, agent, configured, full_disk, media, path
@@ -134,6 +137,7 @@ def test_a_full_disk_on_an_agent_reply_is_a_507_keeping_the_text(
     assert files_on_disk(media) == []
 
 
+@pytest.mark.fault
 def test_a_change_that_fails_after_storing_its_files_leaves_none_behind(
     client, client_user, configured, media
 ):
