@@ -8,9 +8,9 @@ Short socket timeouts (CACHES OPTIONS) bound one call; a per-process circuit bre
 request: after a failure the cache is skipped entirely for `RETRY_SECONDS`, so a frozen Redis
 costs one timeout every few seconds per process, not one per cache call.
 
-Deletes that fail are remembered (bounded) and replayed once Redis answers again: a session
-signed out, or a tenant renamed, while Redis was down must not come back from the cache when
-Redis does.
+Deletes and writes that fail are remembered (bounded) and replayed as deletes once Redis
+answers again: a session signed out or changed, or a tenant renamed, while Redis was down must
+not come back from the cache, stale, when Redis does.
 """
 
 from __future__ import annotations
@@ -114,7 +114,9 @@ class ResilientRedisCache(RedisCache):
     def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
             ) -> None:  # fmt: skip
         parent = super()
-        self._guard("set", lambda: parent.set(key, value, timeout, version), None)
+        stored = self._guard("set", lambda: parent.set(key, value, timeout, version) or True, False)
+        if not stored:  # the value Redis still holds is older than this one: it must go
+            self._remember_deletes([self.make_and_validate_key(key, version=version)])
 
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
         parent = super()
@@ -130,7 +132,11 @@ class ResilientRedisCache(RedisCache):
 
     def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> list:
         parent = super()
-        return self._guard("set_many", lambda: parent.set_many(data, timeout, version), [])
+        failed = self._guard("set_many", lambda: parent.set_many(data, timeout, version), None)
+        if failed is None:
+            self._remember_deletes([self.make_and_validate_key(k, version=version) for k in data])
+            return list(data)
+        return failed
 
     def clear(self) -> bool:
         parent = super()

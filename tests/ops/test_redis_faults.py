@@ -96,3 +96,16 @@ def test_a_session_signed_out_while_redis_was_down_stays_signed_out(
     client.cookies["sessionid"] = cookie  # a stolen copy of the old cookie
     response = get_bounded(client, "/tickets/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_value_written_while_redis_was_down_does_not_come_back_stale(redis_cache):
+    from ops import cache as ops_cache
+
+    cache.set("k", "v1")
+    assert cache.get("k") == "v1"
+    redis_cache.freeze()
+    cache.set("k", "v2")  # lost: the database holds v2, Redis still v1
+    assert cache.get("k") is None  # breaker open: an empty cache, never an error
+    redis_cache.thaw()
+    ops_cache._breaker_for(redis_cache.url).open_until = 0  # as if RETRY_SECONDS had passed
+    assert cache.get("k") is None  # v1 was deleted before the read, not served
