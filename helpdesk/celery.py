@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
@@ -12,11 +14,13 @@ app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Unacknowledged escalations climb their ladders (escalation/scan.py); every 30 s.
-app.add_periodic_task(
-    30.0, app.signature("escalation.tasks.escalation_scan"), name="escalation-scan"
-)
-# Outbox: re-queue due deliveries (lost enqueues, retries after a backoff); every minute.
-app.add_periodic_task(
-    60.0, app.signature("notifications.outbound.deliveries_retry_due"), name="outbox-retry"
-)
+
+@task_prerun.connect(dispatch_uid="helpdesk_db_before_task")
+@task_postrun.connect(dispatch_uid="helpdesk_db_after_task")
+def _database_connections_fresh(**kwargs: Any) -> None:
+    """A worker keeps its connections between tasks as a web process does between requests:
+    a task after a PostgreSQL restart reconnects instead of failing. Celery's Django fixup
+    does this for tasks a worker runs, not for tasks run eagerly in-process."""
+    from ops.db import close_stale_connections
+
+    close_stale_connections()

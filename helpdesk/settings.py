@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "escalation",
     "notifications.outbound",
     "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +92,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        # A persistent connection is checked before a request reuses it: after a PostgreSQL
+        # restart the next request reconnects instead of answering 500.
+        conn_health_checks=True,
     )
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
@@ -143,6 +147,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Attachments
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Per request, per ticket and per tenant: one request can no longer fill the disk.
+ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 10)
+ATTACHMENT_MAX_REQUEST_BYTES = env_int("ATTACHMENT_MAX_REQUEST_BYTES", 25 * 1024 * 1024)
+ATTACHMENT_MAX_TICKET_BYTES = env_int("ATTACHMENT_MAX_TICKET_BYTES", 100 * 1024 * 1024)
+ATTACHMENT_TENANT_QUOTA_BYTES = env_int("ATTACHMENT_TENANT_QUOTA_BYTES", 10 * 1024**3)
 ATTACHMENT_ALLOWED_TYPES = env_list(
     "ATTACHMENT_ALLOWED_TYPES",
     [
@@ -183,6 +192,22 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Short timeouts: a frozen Redis must fail a publish in seconds, not hang the request.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": env_int("REDIS_CONNECT_TIMEOUT_SECONDS", 2),
+        "socket_timeout": env_int("REDIS_SOCKET_TIMEOUT_SECONDS", 2),
+        "socket_keepalive": True,
+        "health_check_interval": 25,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("REDIS_CONNECT_TIMEOUT_SECONDS", 2)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A publish that cannot reach the broker gives up after about a second; the caller
+# (ops.queueing.enqueue_on_commit) logs it and the job row waits for its sweeper.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5,
+}
+CELERY_BEAT_SCHEDULER = "ops.beat:HeartbeatScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -198,12 +223,33 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "sla.tasks.recompute_pending_jobs_cross_tenant",
         "schedule": 60.0,
     },
+    # Ops: the worker heartbeat /healthz reads (beat writes its own from the scheduler).
+    "ops-worker-heartbeat": {"task": "ops.tasks.worker_heartbeat", "schedule": 30.0},
+    "ops-idempotency-cleanup": {
+        "task": "ops.tasks.idempotency_cleanup_cross_tenant",
+        "schedule": crontab(minute=41),
+    },
+    # Attachment files no row names (a process killed mid-request), a day later.
+    "tickets-attachments-sweep-orphans": {
+        "task": "tickets.tasks.attachments_sweep_orphans",
+        "schedule": crontab(hour=4, minute=23),
+    },
+    # Unacknowledged escalations climb their ladders (escalation/scan.py).
+    "escalation-scan": {"task": "escalation.tasks.escalation_scan", "schedule": 30.0},
+    # Outbox: re-queue due deliveries (lost enqueues, retries after a backoff).
+    "outbox-retry": {"task": "notifications.outbound.deliveries_retry_due", "schedule": 60.0},
 }
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # An accelerator, never a dependency: Redis errors read as an empty cache (ops/cache.py),
+        # and short timeouts keep a frozen Redis from hanging requests.
+        "BACKEND": "ops.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "socket_connect_timeout": env_int("REDIS_CACHE_TIMEOUT_MS", 500) / 1000,
+            "socket_timeout": env_int("REDIS_CACHE_TIMEOUT_MS", 500) / 1000,
+        },
     }
     if env_bool("CACHE_REDIS", False)
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -216,6 +262,10 @@ SESSION_ENGINE = (
     if env_bool("CACHE_REDIS", False) or TESTING
     else "django.contrib.sessions.backends.db"
 )
+
+# /healthz requires the broker, a worker heartbeat and a beat heartbeat unless tasks run eagerly
+# (tests) or this is the test run.
+HEALTHZ_BACKGROUND = env_bool("HEALTHZ_BACKGROUND", not CELERY_TASK_ALWAYS_EAGER and not TESTING)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Model, ProtectedError, RestrictedError
 from django.utils import timezone
 
+from ops.queueing import enqueue_on_commit
 from tenants.models import Customer
 
 from .calendar_cache import build_business_calendar
@@ -102,7 +103,7 @@ def recompute_queue(
     )
     from .tasks import recompute_clocks  # the task module imports the engine, not the reverse
 
-    transaction.on_commit(lambda: recompute_clocks.delay(job.pk))
+    enqueue_on_commit(recompute_clocks, job.pk)  # broker down: the job waits for its sweeper
     return job
 
 
@@ -420,5 +421,5 @@ def recompute_job_retry(*, tenant: Tenant, job: RecomputeJob) -> bool:
             return False
         from .tasks import recompute_clocks
 
-        transaction.on_commit(lambda: recompute_clocks.delay(job.pk))
+        enqueue_on_commit(recompute_clocks, job.pk)
     return True

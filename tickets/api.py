@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ops.idempotency import IdempotentPostMixin
 from sla.models import Channel
 from tenants.api import HasTenantPerm
 from tenants.roles import Perm
@@ -31,7 +32,9 @@ from .views.filters import filters_from_params
 MAX_PAGE_SIZE = 100
 
 
-class TicketAPIView(APIView):
+class TicketAPIView(IdempotentPostMixin, APIView):
+    """Every POST honours an `Idempotency-Key` header (ops.idempotency)."""
+
     def ticket(self, reference: str) -> Ticket:
         return selectors.ticket_for_member_or_404(
             tenant=self.request.tenant, membership=self.request.membership, reference=reference

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 
+from ops.idempotency import OneTimeTokenMixin
 from sla.models import Channel, Priority
 from tenants.models import Membership, Tenant
 from tenants.roles import CLIENT_ROLES, STAFF_ROLES
@@ -14,6 +14,7 @@ from tenants.roles import CLIENT_ROLES, STAFF_ROLES
 from . import services
 from .models import CannedResponse, Category, Status
 from .services.assignment import TIERS
+from .services.attachments import attachment_limits_text
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -33,9 +34,8 @@ class MultipleFileField(forms.FileField):
 
 
 def attachments_field() -> MultipleFileField:
-    limit_mb = settings.ATTACHMENT_MAX_BYTES / (1024 * 1024)
     return MultipleFileField(
-        required=False, label="Attachments", help_text=f"Up to {limit_mb:g} MB per file."
+        required=False, label="Attachments", help_text=attachment_limits_text()
     )
 
 
@@ -49,7 +49,7 @@ class CategoryChoice(forms.ModelChoiceField):
         return obj.name
 
 
-class TicketForm(forms.Form):
+class TicketForm(OneTimeTokenMixin):
     subject = forms.CharField(max_length=250)
     priority = PriorityChoice(
         queryset=Priority.objects.none(), to_field_name="key", widget=forms.RadioSelect,
@@ -89,7 +89,7 @@ class OnBehalfForm(TicketForm):
         )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(OneTimeTokenMixin):
     body = forms.CharField(widget=forms.Textarea, max_length=100_000, label="Message")
     attachments = attachments_field()
 

@@ -18,8 +18,8 @@ from ..forms import ReplyForm, TicketForm
 from ..models import Status
 from ..pagination import InvalidCursor
 from ..presenters import promises, reader_zone
-from .common import add_service_errors, render_400
 from .filters import filters_from_params
+from .submit import form_error_status, form_submit_once
 
 PAGE_SIZE = 25
 STATUS_TABS = [("open", "Open"), ("resolved,closed", "Resolved and closed"), ("", "All")]
@@ -65,23 +65,24 @@ def portal_new(request: HttpRequest) -> HttpResponse:
     form = TicketForm(request.POST or None, request.FILES or None, tenant=request.tenant)
     if request.method == "POST":
         if form.is_valid():
-            try:
-                ticket = services.ticket_create(
-                    tenant=request.tenant,
-                    requester=request.membership,
-                    subject=form.cleaned_data["subject"],
-                    description=form.cleaned_data["description"],
-                    priority=form.cleaned_data["priority"],
-                    category=form.cleaned_data["category"],
-                    channel=Channel.PORTAL,
-                    attachments=form.cleaned_data["attachments"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"Ticket {ticket.reference} submitted.")
-                return redirect("tickets:portal_detail", reference=ticket.reference)
-        return render_400(request, "portal/ticket_new.html", {"form": form})
+            data = form.cleaned_data
+            done = form_submit_once(request, form, lambda: services.ticket_create(
+                tenant=request.tenant,
+                requester=request.membership,
+                subject=data["subject"],
+                description=data["description"],
+                priority=data["priority"],
+                category=data["category"],
+                channel=Channel.PORTAL,
+                attachments=data["attachments"],
+            ), lambda t: reverse("tickets:portal_detail", args=[t.reference]))  # fmt: skip
+            if done is not None:
+                if done.result is not None:
+                    messages.success(request, f"Ticket {done.result.reference} submitted.")
+                return redirect(done.url)
+        return render(
+            request, "portal/ticket_new.html", {"form": form}, status=form_error_status(form)
+        )
     return render(request, "portal/ticket_new.html", {"form": form})
 
 
@@ -117,21 +118,20 @@ def portal_reply(request: HttpRequest, reference: str) -> HttpResponse:
     context = _detail(request, reference, ReplyForm(request.POST, request.FILES))
     form, ticket = context["reply_form"], context["ticket"]
     if form.is_valid():
-        try:
-            services.ticket_reply(
-                tenant=request.tenant,
-                ticket=ticket,
-                author=request.membership,
-                body=form.cleaned_data["body"],
-                attachments=form.cleaned_data["attachments"],
-                channel=Channel.PORTAL,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Reply sent.")
-            return redirect("tickets:portal_detail", reference=ticket.reference)
-    return render_400(request, "portal/ticket_detail.html", context)
+        done = form_submit_once(request, form, lambda: services.ticket_reply(
+            tenant=request.tenant,
+            ticket=ticket,
+            author=request.membership,
+            body=form.cleaned_data["body"],
+            attachments=form.cleaned_data["attachments"],
+            channel=Channel.PORTAL,
+        ), lambda _: reverse("tickets:portal_detail", args=[ticket.reference]))  # fmt: skip
+        if done is not None:
+            if not done.replayed:
+                messages.success(request, "Reply sent.")
+            return redirect(done.url)
+    status = form_error_status(form)
+    return render(request, "portal/ticket_detail.html", context, status=status)
 
 
 def _status_change(request: HttpRequest, reference: str, action: str) -> HttpResponse:

@@ -34,6 +34,7 @@ from ..presenters import reader_zone
 from ..workflow import allowed_next
 from .common import add_service_errors, render_400
 from .filters import filters_from_params
+from .submit import form_error_status, form_submit_once
 
 QUEUE_SIZE = 50
 FILTER_KEYS = ("status", "priority", "plan", "customer", "assignee", "tier", "category",
@@ -130,24 +131,24 @@ def ticket_log(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                ticket = services.ticket_create(
-                    tenant=request.tenant,
-                    requester=data["requester"],
-                    created_by=request.membership,
-                    channel=data["channel"],
-                    subject=data["subject"],
-                    description=data["description"],
-                    priority=data["priority"],
-                    category=data["category"],
-                    attachments=data["attachments"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"Ticket {ticket.reference} logged.")
-                return redirect("tickets:work", reference=ticket.reference)
-        return render_400(request, "staff/ticket_log.html", {"form": form})
+            done = form_submit_once(request, form, lambda: services.ticket_create(
+                tenant=request.tenant,
+                requester=data["requester"],
+                created_by=request.membership,
+                channel=data["channel"],
+                subject=data["subject"],
+                description=data["description"],
+                priority=data["priority"],
+                category=data["category"],
+                attachments=data["attachments"],
+            ), lambda ticket: reverse("tickets:work", args=[ticket.reference]))  # fmt: skip
+            if done is not None:
+                if done.result is not None:
+                    messages.success(request, f"Ticket {done.result.reference} logged.")
+                return redirect(done.url)
+        return render(
+            request, "staff/ticket_log.html", {"form": form}, status=form_error_status(form)
+        )
     return render(request, "staff/ticket_log.html", {"form": form})
 
 
@@ -190,21 +191,20 @@ def work_reply(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = context["ticket"]
     if form.is_valid():
         internal = request.POST.get("kind") == "note" or form.cleaned_data["internal"]
-        try:
-            services.ticket_reply(
-                tenant=request.tenant,
-                ticket=ticket,
-                author=request.membership,
-                body=form.cleaned_data["body"],
-                internal=internal,
-                attachments=form.cleaned_data["attachments"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Internal note added." if internal else "Reply sent.")
-            return redirect("tickets:work", reference=ticket.reference)
-    return render_400(request, "staff/ticket_work.html", context)
+        done = form_submit_once(request, form, lambda: services.ticket_reply(
+            tenant=request.tenant,
+            ticket=ticket,
+            author=request.membership,
+            body=form.cleaned_data["body"],
+            internal=internal,
+            attachments=form.cleaned_data["attachments"],
+        ), lambda _: reverse("tickets:work", args=[ticket.reference]))  # fmt: skip
+        if done is not None:
+            if not done.replayed:
+                messages.success(request, "Internal note added." if internal else "Reply sent.")
+            return redirect(done.url)
+    status = form_error_status(form)
+    return render(request, "staff/ticket_work.html", context, status=status)
 
 
 def _work_change(
