@@ -6,18 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from tenants.models import Membership, Tenant
-from tickets.models import Ticket
-from tickets.services.common import event_record
+from tickets.models import EventKind, Ticket
+from tickets.services.common import ticket_event_record
 
-# TicketEvent kinds written here (tickets' TicketEvent.kind choices carry the same values).
-ESCALATED = "escalated"
-ESCALATION_REQUESTED = "escalation_requested"
-ESCALATION_ACKNOWLEDGED = "escalation_acknowledged"
-ESCALATION_REASSIGNED = "escalation_reassigned"
-ESCALATION_DEESCALATED = "escalation_deescalated"
-ESCALATION_CLIMBED = "escalation_climbed"
-ESCALATION_REMINDED = "escalation_reminded"
-ESCALATION_RESOLVED = "escalation_resolved"
+# The TicketEvent kinds written here.
+ESCALATED = EventKind.ESCALATED
+ESCALATION_REQUESTED = EventKind.ESCALATION_REQUESTED
+ESCALATION_ACKNOWLEDGED = EventKind.ESCALATION_ACKNOWLEDGED
+ESCALATION_REASSIGNED = EventKind.ESCALATION_REASSIGNED
+ESCALATION_DEESCALATED = EventKind.ESCALATION_DEESCALATED
+ESCALATION_CLIMBED = EventKind.ESCALATION_CLIMBED
+ESCALATION_REMINDED = EventKind.ESCALATION_REMINDED
+ESCALATION_RESOLVED = EventKind.ESCALATION_RESOLVED
 
 
 def escalation_event(
@@ -31,7 +31,7 @@ def escalation_event(
     from_value: Any = "",
     to_value: Any = "",
 ) -> None:
-    event_record(
+    ticket_event_record(
         tenant=tenant,
         ticket=ticket,
         actor=actor,

@@ -229,6 +229,8 @@ class EventKind(models.TextChoices):
     ESCALATION_CLIMBED = "escalation_climbed", "Escalation climbed a level"
     ESCALATION_RESOLVED = "escalation_resolved", "Escalation resolved"
     ESCALATION_DEESCALATED = "escalation_deescalated", "De-escalated"
+    ESCALATION_REASSIGNED = "escalation_reassigned", "Escalation reassigned"
+    ESCALATION_REMINDED = "escalation_reminded", "Escalation owner reminded"
     SLA_WARNING = "sla_warning", "SLA warning"
     SLA_BREACHED = "sla_breached", "SLA breached"
     EMAIL_RECEIVED = "email_received", "Email received"

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from helpdesk.admin import TenantScopedAdmin
+from tenants.admin_base import TenantScopedAdmin
 
 from .models import Delivery, Notification
 
