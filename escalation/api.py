@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ops.idempotency import IdempotentPostMixin
 from tenants.api import HasTenantPerm
 from tenants.roles import Perm
 from tickets import selectors as ticket_selectors
@@ -67,7 +68,7 @@ class EscalationList(APIView):
         return paginator.get_paginated_response(EscalationSerializer(page, many=True).data)
 
 
-class EscalationAction(APIView):
+class EscalationAction(IdempotentPostMixin, APIView):
     permission_classes = [HasTenantPerm.for_(Perm.ESCALATION_HANDLE)]
 
     def escalation(self, escalation_id: int):
@@ -101,7 +102,7 @@ class EscalationResolve(EscalationAction):
         return Response(EscalationSerializer(escalation).data)
 
 
-class TicketEscalate(APIView):
+class TicketEscalate(IdempotentPostMixin, APIView):
     """A client requests escalation of their ticket; an agent escalates one."""
 
     @extend_schema(

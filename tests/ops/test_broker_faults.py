@@ -11,9 +11,8 @@ import pytest
 
 from helpdesk.celery import app
 from sla.models import ClosureDate, RecomputeJob
-from sla.services import clocks_start
 from tests.conftest import login_as
-from tests.sla.factories import CalendarFactory, TargetFactory, make_ticket
+from tests.sla.factories import CalendarFactory, TargetFactory, make_ticket, start_clocks
 
 from .conftest import free_port
 
@@ -59,7 +58,7 @@ def test_saving_a_calendar_change_with_the_broker_down_answers_302_and_leaves_th
     target = TargetFactory(tenant=tenant, calendar=calendar, duration=timedelta(hours=9))
     closure = ClosureDate.objects.create(tenant=tenant, calendar=calendar, date=date(2026, 3, 3))
     ticket = make_ticket(tenant=tenant, priority=target.priority, plan=target.policy.plan)
-    clocks_start(tenant=tenant, ticket=ticket, plan=target.policy.plan, priority=target.priority,
+    start_clocks(tenant=tenant, ticket=ticket, plan=target.policy.plan, priority=target.priority,
                  at=MON_9)  # fmt: skip
     login_as(client, tenant_admin)
 

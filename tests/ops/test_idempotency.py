@@ -162,7 +162,7 @@ def test_two_requests_at_once_with_the_same_key_make_one_ticket(client_user, con
     write a second ticket (and the first would wait out the bound)."""
     from tickets.services import creation
 
-    original = creation.search_vector_refresh
+    original = creation.search_vector_for_new
     first_in = threading.Event()
     saw_block: list[bool] = []
 
@@ -183,7 +183,7 @@ def test_two_requests_at_once_with_the_same_key_make_one_ticket(client_user, con
         finally:
             connections.close_all()
 
-    with mock.patch.object(creation, "search_vector_refresh", slow_first):
+    with mock.patch.object(creation, "search_vector_for_new", slow_first):
         first = threading.Thread(target=post, args=(0,))
         first.start()
         assert first_in.wait(10)

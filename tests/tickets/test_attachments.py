@@ -147,7 +147,7 @@ def test_a_change_that_fails_after_storing_its_files_leaves_none_behind(
     login_as(client, client_user)
     client.raise_request_exception = False
     with mock.patch(
-        "tickets.services.conversation.search_vector_refresh",
+        "tickets.services.conversation.ticket_write",
         side_effect=DatabaseError("injected"),
     ):
         response = client.post(
