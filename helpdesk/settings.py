@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "tickets",
     "escalation",
     "notifications",
+    "notifications.inbound",
     "demo",
 ]
 
@@ -166,6 +167,17 @@ ANYMAIL = {
     if key.startswith("ANYMAIL_") and key != "ANYMAIL_ESP"
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"support@{HELPDESK_DOMAIN}")
+# Inbound webhooks (anymail): basic auth shared by every ESP; several secrets, comma-separated,
+# let an old one keep working while the ESP is switched to the new one (rotation).
+if "WEBHOOK_SECRET" in ANYMAIL:
+    ANYMAIL["WEBHOOK_SECRET"] = [s for s in ANYMAIL["WEBHOOK_SECRET"].split(",") if s]
+# Inbound email: reply+<token>@ and <slug>@ addresses live on this domain.
+INBOUND_DOMAIN = env_str("INBOUND_DOMAIN", f"inbound.{HELPDESK_DOMAIN}").lower()
+INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 25 * 1024 * 1024)
+INBOUND_WEBHOOK_MAX_AGE_SECONDS = env_int("INBOUND_WEBHOOK_MAX_AGE_SECONDS", 15 * 60)
+INBOUND_SENDER_MAX_PER_HOUR = env_int("INBOUND_SENDER_MAX_PER_HOUR", 30)
+INBOUND_ACK_MAX_PER_RECIPIENT_HOUR = env_int("INBOUND_ACK_MAX_PER_RECIPIENT_HOUR", 5)
+INBOUND_ACK_MAX_PER_TENANT_HOUR = env_int("INBOUND_ACK_MAX_PER_TENANT_HOUR", 300)
 
 # Celery: Redis in tests and production; `make run` points it at a filesystem broker.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -193,6 +205,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # SLA: re-queue calendar/policy recomputes whose on-commit enqueue was lost.
     "sla-recompute-pending": {
         "task": "sla.tasks.recompute_pending_jobs_cross_tenant",
+        "schedule": 60.0,
+    },
+    # Inbound email: re-queue deliveries whose on-commit parse task was lost (broker down).
+    "inbound-requeue-stale": {
+        "task": "notifications.inbound.tasks.inbound_requeue_stale_cross_tenant",
         "schedule": 60.0,
     },
 }
