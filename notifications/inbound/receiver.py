@@ -81,14 +81,8 @@ def _queue(inbound_id: int) -> None:
 
 def _insert(row: InboundEmail) -> None:
     try:
-        with transaction.atomic():
-            row.save(force_insert=True)
-    except IntegrityError as error:
-        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
-        if constraint == "inbound_event_id_once":
-            raise AnymailWebhookValidationFailure("Replayed inbound event id refused.") from None
-        if constraint != "inbound_message_once_per_tenant":
-            raise
+        _insert_once(row)
+    except _SameMessage:
         # Another delivery of the same message (perhaps at this very moment: the unique index
         # made us wait for its commit). Keep this copy too, marked, and do nothing with it.
         row.pk = None
@@ -99,7 +93,24 @@ def _insert(row: InboundEmail) -> None:
             .exclude(status=InboundStatus.DUPLICATE)
             .first()
         )
-        row.save(force_insert=True)
+        _insert_once(row)
+
+
+class _SameMessage(Exception):
+    pass
+
+
+def _insert_once(row: InboundEmail) -> None:
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
+        if constraint == "inbound_event_id_once":
+            raise AnymailWebhookValidationFailure("Replayed inbound event id refused.") from None
+        if constraint == "inbound_message_once_per_tenant":
+            raise _SameMessage from None
+        raise
 
 
 def raw_mime_of(event: Any) -> bytes:

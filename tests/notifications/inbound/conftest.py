@@ -17,3 +17,36 @@ def inbound_settings(settings):
     routing_cache_clear()
     yield settings
     routing_cache_clear()
+
+
+SUPPORT = "help@acme.example"
+OTHER_SUPPORT = "help@globex.example"
+
+
+@pytest.fixture
+def acme(tenant, customer, other_customer, client_user, other_client):
+    """`tenant` receiving mail at help@acme.example; Initech owns initech.example."""
+    from tests.tickets.factories import sla_config
+
+    tenant.inbound_email = SUPPORT
+    tenant.save()
+    customer.email_domains = ["initech.example"]
+    customer.save()
+    other_customer.email_domains = ["umbrella.example"]
+    other_customer.save()
+    sla_config(tenant, customer.plan)
+    sla_config(tenant, other_customer.plan)
+    return tenant
+
+
+@pytest.fixture
+def globex(other_tenant):
+    from tests.factories import CustomerFactory, client_membership
+    from tests.tickets.factories import sla_config
+
+    other_tenant.inbound_email = OTHER_SUPPORT
+    other_tenant.save()
+    customer = CustomerFactory(tenant=other_tenant, name="Globex client", email_domains=[])
+    client_membership(other_tenant, customer, user__email="client@initech.example")
+    sla_config(other_tenant, customer.plan)
+    return other_tenant
