@@ -83,6 +83,13 @@ def charset_decode(payload: bytes, charset: str | None) -> str:
             return payload.decode(name, errors="replace")
 
 
+def text_clean(text: str) -> str:
+    """Text safe to store: raw 8-bit bytes the parser kept as surrogates decoded, no NULs."""
+    if any("\udc80" <= ch <= "\udcff" for ch in text):
+        text = charset_decode(text.encode("utf-8", "surrogateescape"), "utf-8")
+    return text.replace("\x00", "")
+
+
 def header_decode(value: Any) -> str:
     """A header value as text: RFC 2047 words decoded, unknown charsets tolerated."""
     if value is None:
@@ -97,9 +104,7 @@ def header_decode(value: Any) -> str:
             )
         except Exception:  # noqa: BLE001 - malformed encoded words: keep the text as it is
             text = str(value)
-    if any("\udc80" <= ch <= "\udcff" for ch in text):  # raw 8-bit bytes in the header
-        text = charset_decode(text.encode("utf-8", "surrogateescape"), "utf-8")
-    return " ".join(text.replace("\x00", "").split())
+    return " ".join(text_clean(text).split())
 
 
 def _header_getter(message: Message) -> Any:
@@ -122,7 +127,8 @@ def _ids(value: str) -> list[str]:
 
 def _addresses(message: AnymailInboundMessage, name: str) -> list[str]:
     try:
-        return [a.addr_spec.lower() for a in message.get_address_header(name) if a.addr_spec]
+        addresses = message.get_address_header(name)
+        return [text_clean(a.addr_spec).lower() for a in addresses if a.addr_spec]
     except Exception:  # noqa: BLE001
         return []
 
@@ -136,7 +142,7 @@ def _from(message: AnymailInboundMessage) -> tuple[str, str]:
         sender = sender[0] if sender else None
     if sender is None:
         return "", ""
-    return (sender.addr_spec or "").lower(), header_decode(sender.display_name or "")
+    return text_clean(sender.addr_spec or "").lower(), header_decode(sender.display_name or "")
 
 
 def _part_text(part: Message) -> str:

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import InboundEmail, InboundStatus
+from .parsing import header_decode, text_clean
 from .routing import route_cross_tenant
 
 logger = logging.getLogger(__name__)
@@ -49,10 +50,10 @@ def inbound_store_cross_tenant(*, event: Any, esp_name: str) -> InboundEmail:
         tenant=route.tenant,
         esp=esp_name[:40],
         event_id=(event.event_id or "")[:200],
-        envelope_sender=(message.envelope_sender or "")[:320],
-        envelope_recipient=(message.envelope_recipient or "")[:320],
+        envelope_sender=text_clean(message.envelope_sender or "")[:320],
+        envelope_recipient=text_clean(message.envelope_recipient or "")[:320],
         from_address=_from_address(message),
-        subject=_safe_header(message, "Subject")[:250],
+        subject=header_decode(_safe_header(message, "Subject"))[:250],
         message_id=message_id_of(message, raw),
         headers=_headers_text(message),
         raw_mime=raw,
@@ -148,7 +149,7 @@ def _safe_header(message: Any, name: str) -> str:
             if key.lower() == name.lower():
                 value = raw_value
                 break
-    return str(value or "").replace("\x00", "").strip()
+    return text_clean(str(value or "")).strip()
 
 
 def _from_address(message: Any) -> str:
@@ -158,12 +159,12 @@ def _from_address(message: Any) -> str:
         return ""
     if isinstance(sender, list):
         sender = sender[0] if sender else None
-    return (getattr(sender, "addr_spec", "") or "").lower()[:320]
+    return text_clean(getattr(sender, "addr_spec", "") or "").lower()[:320]
 
 
 def _headers_text(message: Any) -> str:
     try:
-        return "\n".join(f"{k}: {v}" for k, v in message.raw_items()).replace("\x00", "")
+        return text_clean("\n".join(f"{k}: {v}" for k, v in message.raw_items()))
     except Exception:  # noqa: BLE001
         return ""
 
