@@ -6,9 +6,9 @@ import pytest
 
 from notifications.inbound.acknowledgements import (
     AckLimits,
+    Acknowledgement,
     AckRefused,
     AckRequest,
-    Acknowledgement,
     acknowledgement_decide,
 )
 
