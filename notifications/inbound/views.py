@@ -47,13 +47,13 @@ def _decide(request: HttpRequest, inbound_id: int, action: str) -> HttpResponse:
     return redirect("inbound:problems")
 
 
-@require_POST
 @manage
+@require_POST
 def retry(request: HttpRequest, inbound_id: int) -> HttpResponse:
     return _decide(request, inbound_id, "retry")
 
 
-@require_POST
 @manage
+@require_POST
 def discard(request: HttpRequest, inbound_id: int) -> HttpResponse:
     return _decide(request, inbound_id, "discard")
