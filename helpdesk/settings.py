@@ -174,6 +174,9 @@ if "WEBHOOK_SECRET" in ANYMAIL:
 # Inbound email: reply+<token>@ and <slug>@ addresses live on this domain.
 INBOUND_DOMAIN = env_str("INBOUND_DOMAIN", f"inbound.{HELPDESK_DOMAIN}").lower()
 INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 25 * 1024 * 1024)
+# ESPs post the raw message as a form field: let a message over INBOUND_MAX_BYTES still arrive,
+# so it is kept, marked oversize and its sender told (Django's default refuses 2.5 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * INBOUND_MAX_BYTES)
 INBOUND_WEBHOOK_MAX_AGE_SECONDS = env_int("INBOUND_WEBHOOK_MAX_AGE_SECONDS", 15 * 60)
 INBOUND_SENDER_MAX_PER_HOUR = env_int("INBOUND_SENDER_MAX_PER_HOUR", 30)
 INBOUND_ACK_MAX_PER_RECIPIENT_HOUR = env_int("INBOUND_ACK_MAX_PER_RECIPIENT_HOUR", 5)

@@ -41,14 +41,18 @@ def auto_reason(
     if precedence in _PRECEDENCE_AUTO:
         return f"Precedence: {precedence}"
     for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "List-Id",
-                 "List-Unsubscribe", "X-Loop", "X-Apple-Action"):
+                 "List-Unsubscribe", "List-Post", "X-Mailman-Version", "X-Mailing-List",
+                 "Mailing-List", "X-Loop", "X-Apple-Action"):
         if header(name):
             return f"{name} present"
     if envelope_sender is not None and envelope_sender.strip() in ("", "<>"):
         return "empty envelope sender (a bounce)"
     if header("Return-Path").strip() == "<>":
         return "empty Return-Path (a bounce)"
-    if from_address.split("@", 1)[0] in _DAEMON_LOCALS or not from_address:
+    local = from_address.split("@", 1)[0]
+    if local.endswith(("-request", "-bounces", "-owner")) or local.startswith("owner-"):
+        return "from a mailing-list address"
+    if local in _DAEMON_LOCALS or not from_address:
         return "from a mail daemon" if from_address else "no sender address"
     if content_type in ("multipart/report", "message/delivery-status"):
         return f"{content_type} (a delivery report)"

@@ -32,6 +32,7 @@ _CHARSET_ALIASES = {
 }
 _REPLY_PARSER = EmailReplyParser(languages=sorted(MAIL_LANGUAGES))
 _TAG = re.compile(r"\[([A-Z][A-Z0-9]{0,7}-\d{1,18})\]")
+_FORWARD = re.compile(r"^\s*(fwd?|wg|tr|rv|enc|doorst)\s*:", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_SHOWN_CHARS = 100_000
 
@@ -235,14 +236,20 @@ def email_parse(raw: bytes) -> ParsedEmail:
     message = AnymailInboundMessage.parse_raw_mime_bytes(raw)
     header = _header_getter(message)
     plain, html_part = _body_part(message)
+    # A forward's "quoted" part is the request itself: shown whole.
+    forward = bool(_FORWARD.match(header("Subject")))
     if plain is not None and _part_text(plain).strip():
         body_text = _part_text(plain)
-        shown = shown_reply(body_text)
+        shown = body_text.strip()[:MAX_SHOWN_CHARS] if forward else shown_reply(body_text)
         body_part = plain
     elif html_part is not None:
         html_body = _part_text(html_part)
         body_text = html_to_text(html_body)
-        shown = shown_reply(html_to_text(_html_without_quotes(html_body)))
+        shown = (
+            body_text[:MAX_SHOWN_CHARS]
+            if forward
+            else shown_reply(html_to_text(_html_without_quotes(html_body)))
+        )
         body_part = html_part
     else:
         body_text, shown, body_part = "", "", plain

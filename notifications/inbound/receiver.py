@@ -8,6 +8,7 @@ Everything else (parsing, tickets, acknowledgements) runs in a Celery task after
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from datetime import timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from anymail.exceptions import AnymailWebhookValidationFailure
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http.multipartparser import MultiPartParser
 from django.utils import timezone
 
 from .models import InboundEmail, InboundStatus
@@ -120,6 +122,9 @@ def raw_mime_of(event: Any) -> bytes:
     raw: Any = None
     post = getattr(esp_event, "POST", None)
     if post is not None:
+        exact = _exact_form_field(esp_event, ("email", "body-mime"))
+        if exact is not None:
+            return exact
         raw = post.get("email") or post.get("body-mime")
     elif isinstance(esp_event, dict):
         raw = esp_event.get("RawEmail")
@@ -129,6 +134,27 @@ def raw_mime_of(event: Any) -> bytes:
         return event.message.as_bytes()
     except Exception:  # noqa: BLE001 - malformed beyond re-serialising: keep what we can
         return str(event.message).encode("utf-8", "replace")
+
+
+def _exact_form_field(request: Any, names: tuple[str, ...]) -> bytes | None:
+    """A form field's bytes exactly as posted (Django's own parser, decoding as Latin-1,
+    which maps every byte to one character and back)."""
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if not content_type.startswith("multipart/form-data"):
+        return None
+    try:
+        body = request.body
+        parser = MultiPartParser(
+            request.META, io.BytesIO(body), request.upload_handlers, encoding="iso-8859-1"
+        )
+        fields, _files = parser.parse()
+    except Exception:  # noqa: BLE001 - fall back to the field as anymail decoded it
+        return None
+    for name in names:
+        value = fields.get(name)
+        if value:
+            return value.encode("iso-8859-1")
+    return None
 
 
 def message_id_of(message: Any, raw: bytes) -> str:

@@ -22,6 +22,10 @@ def bare_domain_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if getattr(request, "tenant", None) is not None:
             raise Http404("Webhooks answer on the site's own domain.")
+        # Read the body before anymail parses the form, so the receiver can recover the raw
+        # message's exact bytes from it (Django decodes form fields as UTF-8, losing 8-bit
+        # bytes in other charsets: Shift_JIS, Windows-1252 ... sent unencoded).
+        request.body  # noqa: B018
         return view(request, *args, **kwargs)
 
     return wrapped
