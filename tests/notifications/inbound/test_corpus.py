@@ -21,18 +21,18 @@ from .conftest import SUPPORT
 from .esp import ESPS
 
 DIR = pathlib.Path(__file__).parent / "messages"
-T, I = "ticket_created", "ignored"
+T, IGN = "ticket_created", "ignored"
 
 # file: (status, in the subject, in the shown body, attachments kept)
 EXPECTED: dict[str, tuple[str, str, str, int]] = {
-    "cpython__msg_02.txt": (I, "", "", 0),  # Mailman digest
+    "cpython__msg_02.txt": (IGN, "", "", 0),  # Mailman digest
     "cpython__msg_06.txt": (T, "forwarded message from Barry", "(no text)", 0),
     "cpython__msg_10.txt": (T, "Lyrics", "This is a 7bit encoded message.", 0),
     "cpython__msg_15.txt": (T, "XX", "Some removed test.", 1),  # reused outer boundary
     "cpython__msg_35.txt": (T, "here's something interesting", "no separating newline", 0),
     "cpython__msg_44.txt": (T, "a simple multipart", "(attachments only)", 2),  # same name x2
     "cpython__msg_48.txt": (T, "test", "This is the signed contents.", 0),  # PGP, long IRT
-    "django-anymail__sample_email.txt": (I, "", "", 0),  # List-Unsubscribe
+    "django-anymail__sample_email.txt": (IGN, "", "", 0),  # List-Unsubscribe
     "django-helpdesk__all-special-chars.eml": (T, "Testovácí email", "íářčšáíéřášč", 0),
     "django-helpdesk__blank-body-with-attachment.eml": (T, "Attachment without body",
                                                         "(attachments only)", 1),
@@ -42,10 +42,10 @@ EXPECTED: dict[str, tuple[str, str, str, int]] = {
     "django-helpdesk__utf-nondecodable.eml": (T, "Cyklozaměstnavatel", "Forwarded Message", 0),
     "flanker__8bitmime.eml": (T, "2 RCPT MIME", "Превел", 0),
     "flanker__bilingual-simple.eml": (T, "Как ты поживаешь", "А эта линия по-русски.", 0),
-    "flanker__bounce__gmail-invalid-address.eml": (I, "", "", 0),
-    "flanker__bounce__office365.eml": (I, "", "", 0),
-    "flanker__complaints__aol.eml": (I, "", "", 0),  # ARF abuse report
-    "flanker__disposition-notification.eml": (I, "", "", 0),  # read receipt
+    "flanker__bounce__gmail-invalid-address.eml": (IGN, "", "", 0),
+    "flanker__bounce__office365.eml": (IGN, "", "", 0),
+    "flanker__complaints__aol.eml": (IGN, "", "", 0),  # ARF abuse report
+    "flanker__disposition-notification.eml": (IGN, "", "", 0),  # read receipt
     "flanker__iphone.eml": (T, "Subject", "Hello", 1),
     "flanker__long-header.eml": (T, "Die heiße Zypernsonne quälte Max", "test", 0),
     "flanker__mailformed-headers.eml": (T, "!", "(no text)", 0),
@@ -55,26 +55,26 @@ EXPECTED: dict[str, tuple[str, str, str, int]] = {
                                           "Do you really know", 0),
     "mail-parser__mail_test_14": (T, "Test", "Plaintext here.", 1),  # html, inline png, text
     "mail-parser__mail_test_18": (T, "Comma and Name Bugs", "This is a test email body.", 0),
-    "mail-parser__mail_test_6": (I, "", "", 0),  # newsletter (List-Id)
+    "mail-parser__mail_test_6": (IGN, "", "", 0),  # newsletter (List-Id)
     "mail__attachment_emails__attachment_message_rfc822_inline_image.eml": (
         T, "test", "(attachments only)", 2),
     "mail__attachment_emails__attachment_nonascii_filename.eml": (T, "testing",
                                                                   "This is the first part.", 1),
-    "mail__error_emails__bad_encoded_subject.eml": (I, "", "", 0),  # no From at all
+    "mail__error_emails__bad_encoded_subject.eml": (IGN, "", "", 0),  # no From at all
     "mail__multi_charset__japanese_iso_2022.eml": (T, "まみむめも", "すみません。", 0),
-    "mail__multi_charset__japanese_shift_jis.eml": (T, "test", "このメールはテスト用のメールです", 0),
+    "mail__multi_charset__japanese_shift_jis.eml": (T, "test", "テスト用のメールです", 0),
     "mail__multi_charset__ks_c_5601-1987.eml": (T, "test", "스티해", 0),
     "mail__rfc6532__utf8_headers.eml": (T, "Säying Hello", "body", 0),
-    "php-mime-mail-parser__failure.eml": (I, "", "", 0),  # Exchange NDR, gb2312
+    "php-mime-mail-parser__failure.eml": (IGN, "", "", 0),  # Exchange NDR, gb2312
     "php-mime-mail-parser__issue149": (T, "Invoice 02722027", "(attachments only)", 1),
-    "php-mime-mail-parser__issue212": (I, "", "", 0),  # Polish auto-reply without From
-    "sisimai__bsd__lhost-outlook-01.eml": (I, "", "", 0),  # UTF-7 DSN
-    "sisimai__bsd__lhost-postfix-01.eml": (I, "", "", 0),
-    "sisimai__bsd__rfc3834-01.eml": (I, "", "", 0),
-    "sisimai__bsd__rfc3834-02.eml": (I, "", "", 0),
-    "sisimai__bsd__rfc3834-03.eml": (I, "", "", 0),  # iCloud vacation, no Auto-Submitted
-    "sisimai__bsd__rfc3834-06.eml": (I, "", "", 0),
-    "sisimai__mac__lhost-postfix-01.eml": (I, "", "", 0),  # CR-only line endings
+    "php-mime-mail-parser__issue212": (IGN, "", "", 0),  # Polish auto-reply without From
+    "sisimai__bsd__lhost-outlook-01.eml": (IGN, "", "", 0),  # UTF-7 DSN
+    "sisimai__bsd__lhost-postfix-01.eml": (IGN, "", "", 0),
+    "sisimai__bsd__rfc3834-01.eml": (IGN, "", "", 0),
+    "sisimai__bsd__rfc3834-02.eml": (IGN, "", "", 0),
+    "sisimai__bsd__rfc3834-03.eml": (IGN, "", "", 0),  # iCloud vacation, no Auto-Submitted
+    "sisimai__bsd__rfc3834-06.eml": (IGN, "", "", 0),
+    "sisimai__mac__lhost-postfix-01.eml": (IGN, "", "", 0),  # CR-only line endings
     "talon__standard_replies__apple_mail.eml": (T, "Re: Test", "Hello", 0),
     "talon__standard_replies__gmail.eml": (T, "Re: Test", "Hello", 0),
     "talon__standard_replies__iphone.eml": (T, "Re: Test", "Hello", 0),
@@ -131,7 +131,7 @@ def test_corpus_message(name, esp, acme, client, other_customer,
     row = InboundEmail.objects.get()
     assert bytes(row.raw_mime) == raw  # nothing lost: the exact bytes, whatever the charset
     assert row.status == status, row.reason
-    if status == I:
+    if status == IGN:
         assert not Ticket.objects.exists() and mail.outbox == []
         return
     ticket = Ticket.objects.get()
