@@ -67,12 +67,13 @@ def inbound_store_cross_tenant(*, event: Any, esp_name: str) -> InboundEmail:
         row.status, row.reason = InboundStatus.UNROUTABLE, "No tenant has this address."
     elif row.size > settings.INBOUND_MAX_BYTES:
         row.status, row.reason = InboundStatus.OVERSIZE, "Over INBOUND_MAX_BYTES."
-    with transaction.atomic():
-        _insert(row)
-        if row.status in (InboundStatus.RECEIVED, InboundStatus.OVERSIZE):
-            # robust: a broker that is down must not lose the stored row or fail the webhook;
-            # the beat job re-queues rows still waiting (inbound_requeue_stale_cross_tenant).
-            transaction.on_commit(lambda: _queue(row.pk), robust=True)
+    # One INSERT, committed on its own (the webhook holds no transaction open): the row is
+    # durable before the ESP hears 200, and the parse task is queued only after that.
+    _insert(row)
+    if row.status in (InboundStatus.RECEIVED, InboundStatus.OVERSIZE):
+        # robust: a broker that is down must not lose the stored row or fail the webhook;
+        # the beat job re-queues rows still waiting (inbound_requeue_stale_cross_tenant).
+        transaction.on_commit(lambda: _queue(row.pk), robust=True)
     return row
 
 
@@ -105,7 +106,10 @@ class _SameMessage(Exception):
 
 def _insert_once(row: InboundEmail) -> None:
     try:
-        with transaction.atomic():
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():  # a savepoint, so the caller's transaction survives
+                row.save(force_insert=True)
+        else:
             row.save(force_insert=True)
     except IntegrityError as error:
         constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")

@@ -20,6 +20,7 @@ from . import tokens
 
 _CACHE_SECONDS = 30.0
 _cache: dict[str, tuple[float, int | None]] = {}
+_tenants: dict[int, tuple[float, Tenant]] = {}
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,17 @@ def route_cross_tenant(envelope_recipient: str) -> Route:
     tenant_id = _tenant_id_for_address_cross_tenant(address)
     if tenant_id is None:
         return Route(tenant=None)
-    return Route(tenant=Tenant.objects.get(pk=tenant_id))
+    return Route(tenant=_tenant_cross_tenant(tenant_id))
+
+
+def _tenant_cross_tenant(tenant_id: int) -> Tenant:
+    now = time.monotonic()
+    hit = _tenants.get(tenant_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    tenant = Tenant.objects.get(pk=tenant_id)
+    _tenants[tenant_id] = (now + _CACHE_SECONDS, tenant)
+    return tenant
 
 
 def _route_reply_cross_tenant(local: str) -> Route:
@@ -75,8 +86,9 @@ def _route_reply_cross_tenant(local: str) -> Route:
     )
     if row is None or not tokens.reply_token_valid(local, tenant_id=row, ticket_id=ticket_id):
         return Route(tenant=None)
-    return Route(tenant=Tenant.objects.get(pk=row), ticket_id=ticket_id)
+    return Route(tenant=_tenant_cross_tenant(row), ticket_id=ticket_id)
 
 
 def routing_cache_clear() -> None:
     _cache.clear()
+    _tenants.clear()
