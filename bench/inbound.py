@@ -164,10 +164,8 @@ def main() -> None:
     worker = start_worker(options.workers)
     time.sleep(3)  # let the worker connect to the broker (a real process: bounded wait)
     connections.close_all()
-    chunks = [
-        (run, i * options.messages // options.posters, (i + 1) * options.messages // options.posters)
-        for i in range(options.posters)
-    ]
+    size, posters = options.messages, options.posters
+    chunks = [(run, i * size // posters, (i + 1) * size // posters) for i in range(posters)]
     began = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(options.posters) as pool:
         timings = [t for chunk in pool.map(post_range, chunks) for t in chunk]
