@@ -3,7 +3,7 @@
     .venv/bin/python bench/inbound.py [--messages 2000] [--posters 2] [--workers 2]
 
 Uses its own database (default postgres://postgres@127.0.0.1:5432/helpdesk_bench_inbound, or
-BENCH_DATABASE_URL), created and migrated if missing, with the BytezTech demo tenant, and a
+BENCH_DATABASE_URL), created and migrated if missing, with the four demo tenants, and a
 Redis broker (REDIS_URL, default redis://127.0.0.1:6379/0).
 
 1. A Celery worker is started (`celery -A helpdesk worker`, prefork, --workers processes),
@@ -11,8 +11,9 @@ Redis broker (REDIS_URL, default redis://127.0.0.1:6379/0).
 2. `--posters` processes post the messages through Django's test Client (the whole
    middleware stack, anymail's views and authentication; no network), alternating SendGrid's
    inbound parse (raw MIME in `email`) and Mailgun's `inbound_mime` (signed), to
-   support@bytez.example from 50 addresses on a customer's domain (contacts are created the
-   first time), each with a unique Message-ID. Printed: messages/s accepted, and the
+   support@<slug>.example of `--tenants` demo tenants (default 1: BytezTech) from 50 addresses
+   on a customer's domain (contacts are created the first time), each with a unique
+   Message-ID. Printed: messages/s accepted, and the
    median and p95 webhook time.
 3. Then it waits for the worker: printed are messages/s parsed into tickets (from the first
    acceptance to the last ticket) and the p50/p95/max lag from acceptance (row received) to
@@ -59,7 +60,6 @@ ENV = {
     "LOG_LEVEL": "WARNING",
 }
 os.environ.update(ENV)
-SUPPORT = "support@bytez.example"
 
 
 def ensure_database() -> None:
@@ -81,14 +81,20 @@ def setup() -> None:
     call_command("migrate", verbosity=0)
     from demo.data import DEMO_TENANTS, load_demo_tenant
 
-    load_demo_tenant(next(s for s in DEMO_TENANTS if s.slug == "bytez"))
+    for spec in DEMO_TENANTS:
+        load_demo_tenant(spec)
 
 
-def raw_message(run: str, n: int) -> tuple[bytes, str]:
-    sender = f"user{n % 50}@standard.bytez.example"
+SLUGS = ["bytez", "bitcraft", "ionetech", "cloudops"]
+
+
+def raw_message(run: str, n: int, tenants: int) -> tuple[bytes, str, str]:
+    slug = SLUGS[n % tenants]
+    sender = f"user{n % 50}@standard.{slug}.example"
+    support = f"support@{slug}.example"
     body = (
-        f"From: User {n % 50} <{sender}>\r\nTo: {SUPPORT}\r\nSubject: Bench message {n}\r\n"
-        f"Message-ID: <bench-{run}-{n}@standard.bytez.example>\r\nMIME-Version: 1.0\r\n"
+        f"From: User {n % 50} <{sender}>\r\nTo: {support}\r\nSubject: Bench message {n}\r\n"
+        f"Message-ID: <bench-{run}-{n}@standard.{slug}.example>\r\nMIME-Version: 1.0\r\n"
         'Content-Type: multipart/alternative; boundary="b"\r\n\r\n'
         "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
         f"The service has been slow since this morning (message {n}).\r\n\r\n"
@@ -96,12 +102,12 @@ def raw_message(run: str, n: int) -> tuple[bytes, str]:
         "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
         f"<p>The service has been slow since this morning (message {n}).</p>\r\n--b--\r\n"
     )
-    return body.encode(), sender
+    return body.encode(), sender, support
 
 
-def post_range(args: tuple[str, int, int]) -> list[float]:
+def post_range(args: tuple[str, int, int, int]) -> list[float]:
     """One poster process: post messages start..stop, return each request's seconds."""
-    run, start, stop = args
+    run, start, stop, tenants = args
     from django.db import connections
     from django.test import Client
 
@@ -112,16 +118,16 @@ def post_range(args: tuple[str, int, int]) -> list[float]:
     auth = esp.basic_auth(SECRET)
     timings = []
     for n in range(start, stop):
-        raw, sender = raw_message(run, n)
-        if n % 2:
+        raw, sender, support = raw_message(run, n, tenants)
+        if (n // tenants) % 2:
             fields = esp.mailgun_sign(
-                {"recipient": SUPPORT, "sender": sender, "body-mime": raw}, key=SIGNING_KEY
+                {"recipient": support, "sender": sender, "body-mime": raw}, key=SIGNING_KEY
             )
             body, content_type = esp.multipart(fields)
             url = "/anymail/mailgun/inbound_mime/"
         else:
             body, content_type = esp.multipart(
-                esp.sendgrid_fields(raw, recipient=SUPPORT, sender=sender)
+                esp.sendgrid_fields(raw, recipient=support, sender=sender)
             )
             url = "/anymail/sendgrid/inbound/"
         began = time.perf_counter()
@@ -152,6 +158,11 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--posters", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--tenants", type=int, default=1, choices=[1, 2, 3, 4],
+        help="spread the messages over this many demo tenants (each numbers its tickets "
+        "under its own lock, so tenants are parsed in parallel)",
+    )
     options = parser.parse_args()
     ensure_database()
     setup()
@@ -165,7 +176,10 @@ def main() -> None:
     time.sleep(3)  # let the worker connect to the broker (a real process: bounded wait)
     connections.close_all()
     size, posters = options.messages, options.posters
-    chunks = [(run, i * size // posters, (i + 1) * size // posters) for i in range(posters)]
+    chunks = [
+        (run, i * size // posters, (i + 1) * size // posters, options.tenants)
+        for i in range(posters)
+    ]
     began = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(options.posters) as pool:
         timings = [t for chunk in pool.map(post_range, chunks) for t in chunk]
@@ -193,6 +207,7 @@ def main() -> None:
         "messages": options.messages,
         "posters": options.posters,
         "workers": options.workers,
+        "tenants": options.tenants,
         "accepted_per_second": round(options.messages / accept_seconds, 1),
         "webhook_ms_p50": round(statistics.median(timings) * 1000, 2),
         "webhook_ms_p95": round(pct(timings, 95) * 1000, 2),

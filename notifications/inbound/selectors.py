@@ -60,6 +60,22 @@ def inbound_get(*, tenant: Tenant, pk: int) -> InboundEmail:
     return InboundEmail.objects.for_tenant(tenant).get(pk=pk)
 
 
+def inbound_of_ticket(*, tenant: Tenant, reference: str) -> list[InboundEmail] | None:
+    """The stored deliveries that became this ticket or its replies (None: no such ticket)."""
+    from tickets.models import Ticket
+
+    ticket = Ticket.objects.for_tenant(tenant).filter(reference=reference).first()
+    if ticket is None:
+        return None
+    return list(
+        InboundEmail.objects.for_tenant(tenant)
+        .filter(ticket=ticket)
+        .exclude(status=InboundStatus.DUPLICATE)
+        .defer("raw_mime", "headers")
+        .order_by("received_at", "id")
+    )
+
+
 def sender_count_since(*, tenant: Tenant, sender: str, since: datetime) -> int:
     return (
         InboundEmail.objects.for_tenant(tenant)

@@ -37,6 +37,16 @@ def raw(request: HttpRequest, inbound_id: int) -> HttpResponse:
     return render(request, "inbound/raw.html", {"inbound": inbound, "raw_text": text})
 
 
+@staff
+def ticket_originals(request: HttpRequest, reference: str) -> HttpResponse:
+    """Every stored email of one ticket (what opened it and the replies), for the ticket
+    page's "original message" link."""
+    rows = selectors.inbound_of_ticket(tenant=request.tenant, reference=reference)
+    if rows is None:
+        raise Http404("No such ticket.")
+    return render(request, "inbound/ticket.html", {"rows": rows, "reference": reference})
+
+
 def _decide(request: HttpRequest, inbound_id: int, action: str) -> HttpResponse:
     service = services.inbound_retry if action == "retry" else services.inbound_discard
     try:

@@ -234,3 +234,15 @@ def test_attachments_and_inline_images_follow_the_attachment_rules(acme, deliver
         assert ".." not in attachment.file.name and "\\" not in attachment.file.name
     assert "<script>" not in ticket.description and "alert" not in ticket.description
     assert "attached" in ticket.description
+
+
+def test_the_email_ticket_is_the_requesters_in_the_portal_and_the_api(
+    acme, deliver, client, client_user
+):
+    from tests.conftest import login_as
+
+    deliver(raw_email(sender=CLIENT, to=SUPPORT, subject="Seen in the portal"))
+    ticket = Ticket.objects.get()
+    login_as(client, client_user)
+    assert ticket.reference.encode() in client.get("/api/tickets/").content
+    assert client.get(f"/tickets/{ticket.reference}/").status_code == 200

@@ -83,3 +83,20 @@ def test_another_tenants_admin_gets_404(acme, client, outsider,
     assert client.post(f"/settings/inbound/{row.pk}/retry/").status_code == 404
     assert client.post(f"/settings/inbound/{row.pk}/discard/").status_code == 404
     assert b"stranger@example.net" not in client.get("/settings/inbound/").content
+
+
+def test_a_tickets_originals_are_listed_for_staff(
+    acme, client, agent, outsider, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_sendgrid(client, raw_email(sender="client@initech.example", to=SUPPORT),
+                      recipient=SUPPORT, sender="client@initech.example")
+    row = InboundEmail.objects.get()
+    reference = row.ticket.reference
+    login_as(client, agent)
+    page = client.get(f"/settings/inbound/ticket/{reference}/")
+    assert page.status_code == 200
+    assert f"/settings/inbound/{row.pk}/raw/".encode() in page.content
+    assert client.get("/settings/inbound/ticket/ACM-999999/").status_code == 404
+    login_as(client, outsider)
+    assert client.get(f"/settings/inbound/ticket/{reference}/").status_code == 404
