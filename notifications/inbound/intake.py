@@ -164,6 +164,9 @@ def _new_ticket(
     if priority is None:
         return _mark(inbound, InboundStatus.HELD, "The tenant has no priorities configured.")
     uploads = _allowed_attachments(inbound, parsed)
+    # Counted before the ticket is made: ticket_create holds the tenant's number lock until
+    # this transaction commits, so nothing avoidable runs after it.
+    counts = _ack_counts(tenant=tenant, recipient=sender.address)
     ticket = ticket_services.ticket_create(
         tenant=tenant,
         requester=requester,
@@ -179,6 +182,7 @@ def _new_ticket(
         tenant=tenant, inbound=inbound, intake=intake, template="ticket_created",
         recipient=sender.address, known=sender.known_client, ticket=ticket,
         echo={"subject": ticket.subject, "requester_name": requester.user.full_name},
+        counts=counts,
     )
     return None
 
@@ -260,9 +264,9 @@ def _oversize(*, tenant: Tenant, inbound: InboundEmail) -> None:
 def _acknowledge(
     *, tenant: Tenant, inbound: InboundEmail, intake: InboundSettings, template: str,
     recipient: str, known: bool, ticket: Ticket | None, echo: dict, auto: str = "",
+    counts: tuple[int, int] | None = None,
 ) -> None:
-    now = timezone.now()
-    since = selectors.hour_before(now)
+    to_recipient, by_tenant = counts or _ack_counts(tenant=tenant, recipient=recipient)
     request = AckRequest(
         template=template,
         recipient=recipient,
@@ -270,10 +274,8 @@ def _acknowledge(
         enabled=intake.acknowledge,
         auto_reason=auto,
         verdicts_failure=classify.verdicts_failed(inbound.verdicts),
-        sent_to_recipient_last_hour=selectors.acks_since(
-            tenant=tenant, since=since, recipient=recipient.lower()
-        ),
-        sent_by_tenant_last_hour=selectors.acks_since(tenant=tenant, since=since),
+        sent_to_recipient_last_hour=to_recipient,
+        sent_by_tenant_last_hour=by_tenant,
         context={
             "tenant_name": tenant.name,
             "reference": ticket.reference if ticket else "",
@@ -304,7 +306,17 @@ def _acknowledge(
         in_reply_to=inbound.message_id if not inbound.message_id.endswith("@no-message-id>")
         else "",
     )
-    inbound.ack_to, inbound.ack_template, inbound.ack_at = decision.recipient, template, now
+    inbound.ack_to, inbound.ack_template = decision.recipient, template
+    inbound.ack_at = timezone.now()
+
+
+def _ack_counts(*, tenant: Tenant, recipient: str) -> tuple[int, int]:
+    """Automatic answers in the last hour: to this recipient, and by the whole tenant."""
+    since = selectors.hour_before(timezone.now())
+    return (
+        selectors.acks_since(tenant=tenant, since=since, recipient=recipient.lower()),
+        selectors.acks_since(tenant=tenant, since=since),
+    )
 
 
 def _portal_url(tenant: Tenant, ticket: Ticket | None) -> str:
