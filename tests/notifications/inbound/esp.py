@@ -95,3 +95,27 @@ def post_mailgun(client, raw: bytes, *, recipient: str, sender: str, auth: str |
 
 
 ESPS = {"sendgrid": post_sendgrid, "mailgun": post_mailgun}
+
+
+def postmark_json(raw: bytes, *, recipient: str, sender: str) -> str:
+    """Postmark's inbound webhook with "Include raw email content" on (anymail's
+    tests/test_files/postmark-inbound-test-payload-with-raw.json has the same shape)."""
+    return json.dumps({
+        "FromFull": {"Email": sender, "Name": ""},
+        "ToFull": [{"Email": recipient, "Name": ""}],
+        "OriginalRecipient": recipient,
+        "MessageID": str(uuid.uuid4()),
+        "Headers": [{"Name": "Return-Path", "Value": f"<{sender}>"}],
+        # Postmark delivers JSON: the raw message as text (UTF-8).
+        "RawEmail": raw.decode("utf-8", "replace"),
+    })
+
+
+def post_postmark(client, raw: bytes, *, recipient: str, sender: str, auth: str | None = None):
+    return client.post("/anymail/postmark/inbound/",
+                       postmark_json(raw, recipient=recipient, sender=sender),
+                       content_type="application/json",
+                       HTTP_AUTHORIZATION=auth or basic_auth())
+
+
+ALL_ESPS = {**ESPS, "postmark": post_postmark}

@@ -9,7 +9,7 @@ from demo.data import DEMO_TENANTS, load_demo_tenant
 from notifications.inbound.models import InboundEmail, InboundStatus
 from tickets.models import Message, Ticket
 
-from .esp import ESPS
+from .esp import ALL_ESPS
 from .mail import raw_email
 
 CLIENT = "client@standard.bytez.example"
@@ -26,9 +26,9 @@ def email_tickets(tenant):
     return Ticket.objects.for_tenant(tenant).filter(channel="email")
 
 
-@pytest.mark.parametrize("esp", sorted(ESPS))
+@pytest.mark.parametrize("esp", sorted(ALL_ESPS))
 def test_done_when(esp, bytez, client, django_capture_on_commit_callbacks):
-    post = ESPS[esp]
+    post = ALL_ESPS[esp]
     first = raw_email(sender=CLIENT, to=SUPPORT, subject="VPN keeps dropping")
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, first, recipient=SUPPORT, sender=CLIENT)
