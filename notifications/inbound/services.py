@@ -33,7 +33,9 @@ def inbound_process_cross_tenant(*, inbound_id: int, approved: bool = False) -> 
     with transaction.atomic():
         inbound = (
             InboundEmail.objects.cross_tenant()
-            .select_for_update(skip_locked=True, of=("self",))
+            # NO KEY UPDATE: a concurrent duplicate's INSERT pointing at this row
+            # (duplicate_of) takes a KEY SHARE lock on it, which must not make us skip it.
+            .select_for_update(skip_locked=True, no_key=True, of=("self",))
             .select_related("tenant")
             .filter(_waiting(), pk=inbound_id, tenant__isnull=False)
             .first()
