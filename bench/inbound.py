@@ -15,6 +15,8 @@ Redis broker (REDIS_URL, default redis://127.0.0.1:6379/0).
    on a customer's domain (contacts are created the first time), each with a unique
    Message-ID. Printed: messages/s accepted, and the
    median and p95 webhook time.
+   With `--rate R` the posts are paced at R messages/s in all, to measure the lag at a
+   steady arrival rate rather than behind a burst.
 3. Then it waits for the worker: printed are messages/s parsed into tickets (from the first
    acceptance to the last ticket) and the p50/p95/max lag from acceptance (row received) to
    ticket (row processed). Targets: >= 400/s accepted, >= 100/s parsed, p95 lag <= 5 s.
@@ -105,9 +107,10 @@ def raw_message(run: str, n: int, tenants: int) -> tuple[bytes, str, str]:
     return body.encode(), sender, support
 
 
-def post_range(args: tuple[str, int, int, int]) -> list[float]:
-    """One poster process: post messages start..stop, return each request's seconds."""
-    run, start, stop, tenants = args
+def post_range(args: tuple[str, int, int, int, float]) -> list[float]:
+    """One poster process: post messages start..stop, return each request's seconds.
+    `interval` > 0 paces the posts (a steady arrival rate instead of a burst)."""
+    run, start, stop, tenants, interval = args
     from django.db import connections
     from django.test import Client
 
@@ -117,7 +120,11 @@ def post_range(args: tuple[str, int, int, int]) -> list[float]:
     client = Client()
     auth = esp.basic_auth(SECRET)
     timings = []
+    next_at = time.perf_counter()
     for n in range(start, stop):
+        if interval:
+            next_at += interval
+            time.sleep(max(0.0, next_at - time.perf_counter()))
         raw, sender, support = raw_message(run, n, tenants)
         if (n // tenants) % 2:
             fields = esp.mailgun_sign(
@@ -159,6 +166,10 @@ def main() -> None:
     parser.add_argument("--posters", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--rate", type=float, default=0,
+        help="post at this many messages/s in all (0: as fast as the webhook takes them)",
+    )
+    parser.add_argument(
         "--tenants", type=int, default=1, choices=[1, 2, 3, 4],
         help="spread the messages over this many demo tenants (each numbers its tickets "
         "under its own lock, so tenants are parsed in parallel)",
@@ -177,7 +188,8 @@ def main() -> None:
     connections.close_all()
     size, posters = options.messages, options.posters
     chunks = [
-        (run, i * size // posters, (i + 1) * size // posters, options.tenants)
+        (run, i * size // posters, (i + 1) * size // posters, options.tenants,
+         posters / options.rate if options.rate else 0.0)
         for i in range(posters)
     ]
     began = time.perf_counter()
@@ -208,6 +220,7 @@ def main() -> None:
         "posters": options.posters,
         "workers": options.workers,
         "tenants": options.tenants,
+        "rate_asked": options.rate or "max",
         "accepted_per_second": round(options.messages / accept_seconds, 1),
         "webhook_ms_p50": round(statistics.median(timings) * 1000, 2),
         "webhook_ms_p95": round(pct(timings, 95) * 1000, 2),

@@ -54,7 +54,6 @@ def inbound_process(*, tenant: Tenant, inbound: InboundEmail, approved: bool = F
     """Process one stored delivery (the caller holds its row lock). `approved`: an admin
     released a held message, so holds for verdicts and unknown senders are lifted."""
     inbound.attempts += 1
-    inbound.processed_at = timezone.now()
     if inbound.status == InboundStatus.OVERSIZE:
         _oversize(tenant=tenant, inbound=inbound)
         return _save(inbound)
@@ -346,6 +345,7 @@ def _mark(inbound: InboundEmail, status: str, reason: str, *, error: str = "") -
 
 
 def _save(inbound: InboundEmail) -> None:
+    inbound.processed_at = timezone.now()  # the end of processing: the bench's lag is to here
     inbound.save(
         update_fields=[
             "status", "reason", "error", "attempts", "processed_at", "ticket", "reply_message",
