@@ -126,10 +126,14 @@ def raw_mime_of(event: Any) -> bytes:
     raw: Any = None
     post = getattr(esp_event, "POST", None)
     if post is not None:
+        raw = post.get("email") or post.get("body-mime")
+        if isinstance(raw, str) and "\ufffd" not in raw:
+            # Django decoded the field as UTF-8 without replacing anything: the bytes were
+            # valid UTF-8 (or ASCII), and encoding gives them back exactly.
+            return raw.encode("utf-8")
         exact = _exact_form_field(esp_event, ("email", "body-mime"))
         if exact is not None:
             return exact
-        raw = post.get("email") or post.get("body-mime")
     elif isinstance(esp_event, dict):
         raw = esp_event.get("RawEmail")
     if isinstance(raw, str):
