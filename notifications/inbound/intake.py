@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from sla.models import Channel
@@ -60,18 +60,30 @@ def inbound_process(*, tenant: Tenant, inbound: InboundEmail, approved: bool = F
     try:
         parsed = email_parse(bytes(inbound.raw_mime))
     except Exception:  # noqa: BLE001 - any parser failure: keep the mail, show it to admins
-        return _mark(inbound, InboundStatus.FAILED, "The message could not be parsed.",
-                     error=traceback.format_exc(limit=5))
+        _mark(inbound, InboundStatus.FAILED, "The message could not be parsed.",
+              error=traceback.format_exc(limit=5))
+        return _save(inbound)
     try:
         with transaction.atomic():
             _process_parsed(tenant=tenant, inbound=inbound, parsed=parsed, approved=approved)
+    except (OperationalError, InterfaceError):
+        raise  # transient: the task retries with the row still waiting
     except ValidationError as error:
-        # Rolled back: nothing the attempt created exists, so the row must not point at it.
-        inbound.ticket = inbound.reply_message = inbound.ack_at = None
-        inbound.ack_to = inbound.ack_template = ""
+        _forget_attempt(inbound)
         _mark(inbound, InboundStatus.FAILED, "The ticket service refused it.",
               error="; ".join(error.messages)[:5000])
+    except Exception:  # noqa: BLE001 - a bug must not re-queue the mail forever: shown instead
+        logger.exception("Inbound email %s could not be processed", inbound.pk)
+        _forget_attempt(inbound)
+        _mark(inbound, InboundStatus.FAILED, "Processing failed.",
+              error=traceback.format_exc(limit=5))
     return _save(inbound)
+
+
+def _forget_attempt(inbound: InboundEmail) -> None:
+    # Rolled back: nothing the attempt created exists, so the row must not point at it.
+    inbound.ticket = inbound.reply_message = inbound.ack_at = None
+    inbound.ack_to = inbound.ack_template = ""
 
 
 def _process_parsed(

@@ -246,3 +246,15 @@ def test_the_email_ticket_is_the_requesters_in_the_portal_and_the_api(
     login_as(client, client_user)
     assert ticket.reference.encode() in client.get("/api/tickets/").content
     assert client.get(f"/tickets/{ticket.reference}/").status_code == 200
+
+
+
+def test_mail_the_services_refuse_is_kept_as_failed_not_requeued(acme, deliver, client_user):
+    # A deactivated client writing from their customer's domain: the contact cannot be
+    # (re)made, so the whole attempt rolls back and the mail waits on the problems page.
+    client_user.is_active = False
+    client_user.save()
+    row = deliver(raw_email(sender=CLIENT, to=SUPPORT))
+    assert row.status == InboundStatus.FAILED and row.error
+    assert row.ticket is None and row.processed_at is not None
+    assert not Ticket.objects.exists() and mail.outbox == []
