@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "tickets",
     "escalation",
     "notifications.outbound",
+    "notifications.inbound",
     "demo",
     "ops",
 ]
@@ -178,6 +179,20 @@ ANYMAIL = {
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"support@{HELPDESK_DOMAIN}")
 # Notification transports: name -> module (notifications/outbound/transports/).
 NOTIFICATION_TRANSPORTS = {"in_app": "notifications.outbound.transports.in_app"}
+# Inbound webhooks (anymail): basic auth shared by every ESP; several secrets, comma-separated,
+# let an old one keep working while the ESP is switched to the new one (rotation).
+if "WEBHOOK_SECRET" in ANYMAIL:
+    ANYMAIL["WEBHOOK_SECRET"] = [s for s in ANYMAIL["WEBHOOK_SECRET"].split(",") if s]
+# Inbound email: reply+<token>@ and <slug>@ addresses live on this domain.
+INBOUND_DOMAIN = env_str("INBOUND_DOMAIN", f"inbound.{HELPDESK_DOMAIN}").lower()
+INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 25 * 1024 * 1024)
+# ESPs post the raw message as a form field: let a message over INBOUND_MAX_BYTES still arrive,
+# so it is kept, marked oversize and its sender told (Django's default refuses 2.5 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * INBOUND_MAX_BYTES)
+INBOUND_WEBHOOK_MAX_AGE_SECONDS = env_int("INBOUND_WEBHOOK_MAX_AGE_SECONDS", 15 * 60)
+INBOUND_SENDER_MAX_PER_HOUR = env_int("INBOUND_SENDER_MAX_PER_HOUR", 30)
+INBOUND_ACK_MAX_PER_RECIPIENT_HOUR = env_int("INBOUND_ACK_MAX_PER_RECIPIENT_HOUR", 5)
+INBOUND_ACK_MAX_PER_TENANT_HOUR = env_int("INBOUND_ACK_MAX_PER_TENANT_HOUR", 300)
 
 # Celery: Redis in tests and production; `make run` points it at a filesystem broker.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -238,6 +253,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "escalation-scan": {"task": "escalation.tasks.escalation_scan", "schedule": 30.0},
     # Outbox: re-queue due deliveries (lost enqueues, retries after a backoff).
     "outbox-retry": {"task": "notifications.outbound.deliveries_retry_due", "schedule": 60.0},
+    # Inbound email: re-queue deliveries whose on-commit parse task was lost (broker down).
+    "inbound-requeue-stale": {
+        "task": "notifications.inbound.tasks.inbound_requeue_stale_cross_tenant",
+        "schedule": 60.0,
+    },
 }
 
 CACHES = {

@@ -30,4 +30,6 @@ urlpatterns = [
     path("", include("escalation.reports.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
+    path("anymail/", include("notifications.inbound.webhook_urls")),
+    path("", include("notifications.inbound.urls")),
 ]

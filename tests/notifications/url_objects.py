@@ -1,7 +1,8 @@
-"""Objects for the route walk: notifications' routes and admin."""
+"""Objects for the route walk: notifications' routes and admin (outbound and inbound)."""
 
 from __future__ import annotations
 
+from notifications.inbound.models import InboundEmail, InboundSettings, InboundStatus
 from notifications.outbound.models import Delivery
 from notifications.outbound.services import notification_send
 from tenants.roles import Role
@@ -24,8 +25,29 @@ def _delivery_id(tenant) -> int:
     return Delivery.objects.for_tenant(tenant).get(notification_id=notification_id).pk
 
 
+def held_inbound(tenant) -> int:
+    count = InboundEmail.objects.for_tenant(tenant).count()
+    return InboundEmail.objects.create(
+        tenant=tenant,
+        esp="SendGrid",
+        envelope_recipient="help@example.test",
+        from_address="stranger@example.net",
+        subject=f"{tenant.name} held message",
+        message_id=f"<held-{tenant.pk}-{count}@example.net>",
+        raw_mime=b"From: stranger@example.net\r\nSubject: held\r\n\r\nhello\r\n",
+        status=InboundStatus.HELD,
+        reason="Unknown sender: held for review.",
+    ).pk
+
+
+def inbound_settings(tenant) -> int:
+    return InboundSettings.objects.get_or_create(tenant=tenant)[0].pk
+
+
 URL_OBJECTS = {
     "notification_id": _notification_id,
     "admin:outbound.notification": _notification_id,
     "admin:outbound.delivery": _delivery_id,
+    "inbound_id": held_inbound,
+    "admin:inbound.inboundsettings": inbound_settings,
 }

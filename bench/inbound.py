@@ -1,0 +1,237 @@
+"""Benchmark: inbound email accepted by the webhooks and parsed into tickets.
+
+    .venv/bin/python bench/inbound.py [--messages 2000] [--posters 2] [--workers 2]
+
+Uses its own database (default postgres://postgres@127.0.0.1:5432/helpdesk_bench_inbound, or
+BENCH_DATABASE_URL), created and migrated if missing, with the four demo tenants, and a
+Redis broker (REDIS_URL, default redis://127.0.0.1:6379/0).
+
+1. A Celery worker is started (`celery -A helpdesk worker`, prefork, --workers processes),
+   the production shape: the webhook only stores and queues, the worker parses.
+2. `--posters` processes post the messages through Django's test Client (the whole
+   middleware stack, anymail's views and authentication; no network), alternating SendGrid's
+   inbound parse (raw MIME in `email`) and Mailgun's `inbound_mime` (signed), to
+   support@<slug>.example of `--tenants` demo tenants (default 1: BytezTech) from 50 addresses
+   on a customer's domain (contacts are created the first time), each with a unique
+   Message-ID. Printed: messages/s accepted, and the
+   median and p95 webhook time.
+   With `--rate R` the posts are paced at R messages/s in all, to measure the lag at a
+   steady arrival rate rather than behind a burst.
+3. Then it waits for the worker: printed are messages/s parsed into tickets (from the first
+   acceptance to the last ticket) and the p50/p95/max lag from acceptance (row received) to
+   ticket (row processed). Targets: >= 400/s accepted, >= 100/s parsed, p95 lag <= 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# bench/ holds a file named like the stdlib's `queue`: keep that folder off the import path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+BENCH_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench_inbound"
+)
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+SECRET = "bench:webhook-secret"
+SIGNING_KEY = "bench-mailgun-signing-key"
+ENV = {
+    "DATABASE_URL": BENCH_URL,
+    "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+    "HELPDESK_TESTING": "1",
+    "AXES_ENABLED": "0",
+    "CELERY_BROKER_URL": REDIS_URL,
+    "CELERY_TASK_ALWAYS_EAGER": "0",
+    "ANYMAIL_WEBHOOK_SECRET": SECRET,
+    "ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY,
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "INBOUND_SENDER_MAX_PER_HOUR": "1000000",
+    "INBOUND_ACK_MAX_PER_RECIPIENT_HOUR": "1000000",
+    "INBOUND_ACK_MAX_PER_TENANT_HOUR": "1000000",
+    "LOG_LEVEL": "WARNING",
+}
+os.environ.update(ENV)
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    name = BENCH_URL.rsplit("/", 1)[1]
+    admin_url = BENCH_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
+
+
+def setup() -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from demo.data import DEMO_TENANTS, load_demo_tenant
+
+    for spec in DEMO_TENANTS:
+        load_demo_tenant(spec)
+
+
+SLUGS = ["bytez", "bitcraft", "ionetech", "cloudops"]
+
+
+def raw_message(run: str, n: int, tenants: int) -> tuple[bytes, str, str]:
+    slug = SLUGS[n % tenants]
+    sender = f"user{n % 50}@standard.{slug}.example"
+    support = f"support@{slug}.example"
+    body = (
+        f"From: User {n % 50} <{sender}>\r\nTo: {support}\r\nSubject: Bench message {n}\r\n"
+        f"Message-ID: <bench-{run}-{n}@standard.{slug}.example>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/alternative; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        f"The service has been slow since this morning (message {n}).\r\n\r\n"
+        "On Sun, 29 Nov 2026 Support wrote:\r\n> earlier text\r\n"
+        "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        f"<p>The service has been slow since this morning (message {n}).</p>\r\n--b--\r\n"
+    )
+    return body.encode(), sender, support
+
+
+def post_range(args: tuple[str, int, int, int, float]) -> list[float]:
+    """One poster process: post messages start..stop, return each request's seconds.
+    `interval` > 0 paces the posts (a steady arrival rate instead of a burst)."""
+    run, start, stop, tenants, interval = args
+    from django.db import connections
+    from django.test import Client
+
+    from tests.notifications.inbound import esp
+
+    connections.close_all()
+    client = Client()
+    auth = esp.basic_auth(SECRET)
+    timings = []
+    next_at = time.perf_counter()
+    for n in range(start, stop):
+        if interval:
+            next_at += interval
+            time.sleep(max(0.0, next_at - time.perf_counter()))
+        raw, sender, support = raw_message(run, n, tenants)
+        if (n // tenants) % 2:
+            fields = esp.mailgun_sign(
+                {"recipient": support, "sender": sender, "body-mime": raw}, key=SIGNING_KEY
+            )
+            body, content_type = esp.multipart(fields)
+            url = "/anymail/mailgun/inbound_mime/"
+        else:
+            body, content_type = esp.multipart(
+                esp.sendgrid_fields(raw, recipient=support, sender=sender)
+            )
+            url = "/anymail/sendgrid/inbound/"
+        began = time.perf_counter()
+        response = client.post(url, body, content_type=content_type, HTTP_AUTHORIZATION=auth)
+        timings.append(time.perf_counter() - began)
+        if response.status_code != 200:
+            raise SystemExit(f"webhook answered {response.status_code}: {response.content[:200]}")
+    connections.close_all()
+    return timings
+
+
+def start_worker(workers: int) -> subprocess.Popen:
+    command = [
+        sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool", "prefork",
+        "--concurrency", str(workers), "--loglevel", "WARNING", "--without-gossip",
+        "--without-mingle", "--without-heartbeat",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **ENV}, start_new_session=True)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--posters", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--rate", type=float, default=0,
+        help="post at this many messages/s in all (0: as fast as the webhook takes them)",
+    )
+    parser.add_argument(
+        "--tenants", type=int, default=1, choices=[1, 2, 3, 4],
+        help="spread the messages over this many demo tenants (each numbers its tickets "
+        "under its own lock, so tenants are parsed in parallel)",
+    )
+    options = parser.parse_args()
+    ensure_database()
+    setup()
+    from django.db import connections
+    from django.db.models import F
+
+    from notifications.inbound.models import InboundEmail, InboundStatus
+
+    run = uuid.uuid4().hex[:10]
+    worker = start_worker(options.workers)
+    time.sleep(3)  # let the worker connect to the broker (a real process: bounded wait)
+    connections.close_all()
+    size, posters = options.messages, options.posters
+    chunks = [
+        (run, i * size // posters, (i + 1) * size // posters, options.tenants,
+         posters / options.rate if options.rate else 0.0)
+        for i in range(posters)
+    ]
+    began = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(options.posters) as pool:
+        timings = [t for chunk in pool.map(post_range, chunks) for t in chunk]
+    accept_seconds = time.perf_counter() - began
+    rows = InboundEmail.objects.cross_tenant().filter(message_id__startswith=f"<bench-{run}-")
+    deadline = time.monotonic() + 600
+    while rows.filter(status=InboundStatus.RECEIVED).exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    os.killpg(worker.pid, signal.SIGTERM)
+    worker.wait(timeout=60)
+    done = list(
+        rows.exclude(status=InboundStatus.RECEIVED)
+        .annotate(lag=F("processed_at") - F("received_at"))
+        .values_list("status", "received_at", "processed_at", "lag")
+    )
+    statuses: dict[str, int] = {}
+    for status, *_ in done:
+        statuses[status] = statuses.get(status, 0) + 1
+    lags = [row[3].total_seconds() for row in done]
+    first = min(row[1] for row in done)
+    last = max(row[2] for row in done)
+    parse_seconds = (last - first).total_seconds()
+    tickets = statuses.get("ticket_created", 0)
+    figures = {
+        "messages": options.messages,
+        "posters": options.posters,
+        "workers": options.workers,
+        "tenants": options.tenants,
+        "rate_asked": options.rate or "max",
+        "accepted_per_second": round(options.messages / accept_seconds, 1),
+        "webhook_ms_p50": round(statistics.median(timings) * 1000, 2),
+        "webhook_ms_p95": round(pct(timings, 95) * 1000, 2),
+        "parsed_into_tickets_per_second": round(tickets / parse_seconds, 1),
+        "lag_s_p50": round(pct(lags, 50), 2),
+        "lag_s_p95": round(pct(lags, 95), 2),
+        "lag_s_max": round(max(lags), 2),
+        "statuses": statuses,
+    }
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,366 @@
+"""Email -> ticket or reply: the service the parse task calls for one stored delivery.
+
+Steps (each ends the intake with the row's status and reason set):
+1. oversize deliveries are kept, marked, and their sender told (if allowed to be answered);
+2. the raw MIME is parsed (a message that cannot be parsed is kept as FAILED, retryable);
+3. automatic mail (auto-replies, bounces, lists, our own mail) is IGNORED: no ticket, no answer;
+4. a sender over the hourly limit is RATE_LIMITED; failing ESP verdicts are HELD;
+5. a reply that names one of the tenant's tickets, from someone who belongs on it, is added by
+   `ticket_reply` (the portal's service, so clocks resume exactly as for a portal reply);
+6. otherwise a new ticket by `ticket_create` (channel email, the tenant's default priority),
+   for a known client, a contact of the customer owning the sender's domain, or as the tenant's
+   unknown-sender setting says (catch-all contact, polite refusal, or held for review).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from sla.models import Channel
+from tenants.models import Customer, Membership, Tenant, User
+from tenants.roles import Role
+from tickets import services as ticket_services
+from tickets.models import Status, Ticket
+
+from . import classify, selectors, tokens
+from .acknowledgements import AckLimits, AckRefused, AckRequest, acknowledgement_decide
+from .mail import acknowledgement_send_on_commit
+from .models import InboundEmail, InboundSettings, InboundStatus, UnknownSenderAction
+from .parsing import ParsedEmail, email_parse
+from .threads import sender_belongs_on_ticket, thread_find
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Sender:
+    address: str
+    member: Membership | None  # an existing, active membership in this tenant
+    domain_customer: Customer | None
+
+    @property
+    def known_client(self) -> bool:
+        return self.member is not None and self.member.is_client
+
+
+def inbound_process(*, tenant: Tenant, inbound: InboundEmail, approved: bool = False) -> None:
+    """Process one stored delivery (the caller holds its row lock). `approved`: an admin
+    released a held message, so holds for verdicts and unknown senders are lifted."""
+    inbound.attempts += 1
+    if inbound.status == InboundStatus.OVERSIZE:
+        _oversize(tenant=tenant, inbound=inbound)
+        return _save(inbound)
+    try:
+        parsed = email_parse(bytes(inbound.raw_mime))
+    except Exception:  # noqa: BLE001 - any parser failure: keep the mail, show it to admins
+        _mark(inbound, InboundStatus.FAILED, "The message could not be parsed.",
+              error=traceback.format_exc(limit=5))
+        return _save(inbound)
+    try:
+        with transaction.atomic():
+            _process_parsed(tenant=tenant, inbound=inbound, parsed=parsed, approved=approved)
+    except (OperationalError, InterfaceError):
+        raise  # transient: the task retries with the row still waiting
+    except ValidationError as error:
+        _forget_attempt(inbound)
+        _mark(inbound, InboundStatus.FAILED, "The ticket service refused it.",
+              error="; ".join(error.messages)[:5000])
+    except Exception:  # noqa: BLE001 - a bug must not re-queue the mail forever: shown instead
+        logger.exception("Inbound email %s could not be processed", inbound.pk)
+        _forget_attempt(inbound)
+        _mark(inbound, InboundStatus.FAILED, "Processing failed.",
+              error=traceback.format_exc(limit=5))
+    return _save(inbound)
+
+
+def _forget_attempt(inbound: InboundEmail) -> None:
+    # Rolled back: nothing the attempt created exists, so the row must not point at it.
+    inbound.ticket = inbound.reply_message = inbound.ack_at = None
+    inbound.ack_to = inbound.ack_template = ""
+
+
+def _process_parsed(
+    *, tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, approved: bool
+) -> None:
+    sender_address = parsed.from_address or inbound.from_address
+    auto = classify.auto_reason(
+        parsed.header,
+        content_type=parsed.content_type,
+        envelope_sender=_envelope_sender(inbound),
+        from_address=sender_address,
+        message_id_is_ours=tokens.message_id_ours(parsed.message_id) is not None
+        or sender_address in _our_addresses(tenant),
+    )
+    if auto:
+        return _mark(inbound, InboundStatus.IGNORED, auto)
+    since = selectors.hour_before(inbound.received_at)
+    count = selectors.sender_count_since(tenant=tenant, sender=sender_address, since=since)
+    if count > django_settings.INBOUND_SENDER_MAX_PER_HOUR and not approved:
+        return _mark(inbound, InboundStatus.RATE_LIMITED, f"{count} messages from it this hour.")
+    failure = classify.verdicts_failed(inbound.verdicts)
+    if failure and not approved:
+        return _mark(inbound, InboundStatus.HELD, f"ESP verdicts failed: {failure}")
+    sender = Sender(
+        address=sender_address,
+        member=selectors.member_by_email(tenant=tenant, email=sender_address),
+        domain_customer=selectors.customer_by_email_domain(tenant=tenant, email=sender_address),
+    )
+    if _thread_in(tenant=tenant, inbound=inbound, parsed=parsed, sender=sender):
+        return None
+    return _new_ticket(tenant=tenant, inbound=inbound, parsed=parsed, sender=sender,
+                       approved=approved)
+
+
+def _thread_in(
+    *, tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, sender: Sender
+) -> bool:
+    match = thread_find(tenant=tenant, parsed=parsed, routed_ticket_id=inbound.routed_ticket_id)
+    if match is None:
+        return False
+    ticket = match.ticket
+    belongs = sender_belongs_on_ticket(
+        ticket=ticket, sender=sender.address, member=sender.member,
+        domain_customer=sender.domain_customer,
+    )
+    if not belongs:
+        if match.by == "reply_address":
+            # The unguessable address was used, but by someone not on the ticket (a forward?):
+            # an agent decides; nothing is appended and no one is added.
+            _mark(inbound, InboundStatus.HELD,
+                  f"Reply address of {ticket.reference} used by an address not on the ticket.")
+            return True
+        return False  # a guessed reference or a borrowed Message-ID: never appended
+    if sender.member is not None and sender.member.is_staff_member:
+        _mark(inbound, InboundStatus.HELD, "Mail from a staff address: reply in the app.")
+        return True
+    if ticket.status == Status.CLOSED:
+        return False  # a closed ticket is not reopened by mail: a new ticket is made
+    uploads = _allowed_attachments(inbound, parsed)
+    message = ticket_services.ticket_reply(
+        tenant=tenant,
+        ticket=ticket,
+        author=sender.member if sender.known_client else None,
+        body=parsed.shown_text or ("(attachments only)" if uploads else "(no text)"),
+        channel=Channel.EMAIL,
+        author_email=sender.address,
+        email_message_id=inbound.message_id[:998],
+        attachments=uploads,
+    )
+    inbound.ticket, inbound.reply_message = ticket, message
+    _mark(inbound, InboundStatus.REPLIED, f"Added to {ticket.reference} (by {match.by}).")
+    return True
+
+
+def _new_ticket(
+    *, tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, sender: Sender,
+    approved: bool,
+) -> None:
+    intake = selectors.inbound_settings_get(tenant=tenant)
+    if sender.member is not None and sender.member.is_staff_member:
+        return _mark(inbound, InboundStatus.HELD, "Mail from a staff address: not a requester.")
+    requester = sender.member if sender.known_client else None
+    if requester is None:
+        requester = _contact_for(tenant=tenant, inbound=inbound, sender=sender,
+                                 intake=intake, approved=approved)
+        if requester is None:
+            return None
+    priority = selectors.default_priority_get(tenant=tenant, settings=intake)
+    if priority is None:
+        return _mark(inbound, InboundStatus.HELD, "The tenant has no priorities configured.")
+    uploads = _allowed_attachments(inbound, parsed)
+    # Counted before the ticket is made: ticket_create holds the tenant's number lock until
+    # this transaction commits, so nothing avoidable runs after it.
+    counts = _ack_counts(tenant=tenant, recipient=sender.address)
+    ticket = ticket_services.ticket_create(
+        tenant=tenant,
+        requester=requester,
+        subject=parsed.subject or "(no subject)",
+        description=parsed.shown_text or ("(attachments only)" if uploads else "(no text)"),
+        priority=priority,
+        channel=Channel.EMAIL,
+        attachments=uploads,
+    )
+    inbound.ticket = ticket
+    _mark(inbound, InboundStatus.TICKET_CREATED, f"New ticket {ticket.reference}.")
+    _acknowledge(
+        tenant=tenant, inbound=inbound, intake=intake, template="ticket_created",
+        recipient=sender.address, known=sender.known_client, ticket=ticket,
+        echo={"subject": ticket.subject, "requester_name": requester.user.full_name},
+        counts=counts,
+    )
+    return None
+
+
+def _contact_for(
+    *, tenant: Tenant, inbound: InboundEmail, sender: Sender, intake: InboundSettings,
+    approved: bool,
+) -> Membership | None:
+    """A requester for a sender who is not a client user yet, or None (row marked)."""
+    if sender.member is not None and sender.member.is_client:
+        return sender.member  # (an inactive membership is never found: not here)
+    if intake.require_known_senders and not approved:
+        _mark(inbound, InboundStatus.HELD, "Unknown sender (the tenant requires known senders).")
+        return None
+    customer = sender.domain_customer
+    if customer is None and (
+        intake.unknown_sender_action == UnknownSenderAction.CATCH_ALL or approved
+    ):
+        customer = intake.catch_all_customer
+    if customer is not None:
+        return contact_create(tenant=tenant, customer=customer, email=sender.address)
+    if intake.unknown_sender_action == UnknownSenderAction.REFUSE and not approved:
+        _mark(inbound, InboundStatus.REFUSED, "Unknown sender: refused.")
+        _acknowledge(tenant=tenant, inbound=inbound, intake=intake, template="inbound_refused",
+                     recipient=sender.address, known=False, ticket=None, echo={})
+        return None
+    _mark(inbound, InboundStatus.HELD, "Unknown sender: held for review.")
+    return None
+
+
+def contact_create(*, tenant: Tenant, customer: Customer, email: str) -> Membership:
+    """A client contact for an email sender (no password: they sign in after a reset).
+
+    The display name the sender wrote is not stored: it is sender-controlled text that later
+    mail to this address would repeat.
+    """
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email.lower(), password=None)
+    membership, _ = Membership.objects.for_tenant(tenant).get_or_create(
+        tenant=tenant, user=user, defaults={"role": Role.CLIENT, "customer": customer}
+    )
+    if not membership.is_client or not membership.is_active:
+        raise ValidationError({"requester": "This address belongs to a staff member."})
+    return membership
+
+
+def _allowed_attachments(inbound: InboundEmail, parsed: ParsedEmail) -> list:
+    kept, dropped = [], []
+    for upload in parsed.attachments:
+        if ticket_services.attachments_validate([upload]):
+            dropped.append(upload.name)
+        else:
+            kept.append(upload)
+    if dropped:
+        inbound.error = ("Attachments not kept (type or size): " + ", ".join(dropped))[:5000]
+    return kept
+
+
+def _oversize(*, tenant: Tenant, inbound: InboundEmail) -> None:
+    inbound.reason = f"Larger than {django_settings.INBOUND_MAX_BYTES:,} bytes: kept, not parsed."
+    try:
+        parsed = email_parse(bytes(inbound.raw_mime))
+        auto = classify.auto_reason(
+            parsed.header, content_type=parsed.content_type,
+            envelope_sender=_envelope_sender(inbound), from_address=inbound.from_address,
+            message_id_is_ours=tokens.message_id_ours(parsed.message_id) is not None,
+        )
+    except Exception:  # noqa: BLE001
+        auto = "could not be parsed"
+    member = selectors.member_by_email(tenant=tenant, email=inbound.from_address)
+    _acknowledge(
+        tenant=tenant, inbound=inbound, intake=selectors.inbound_settings_get(tenant=tenant),
+        template="inbound_oversize", recipient=inbound.from_address,
+        known=member is not None and member.is_client, ticket=None, echo={}, auto=auto,
+    )
+
+
+def _acknowledge(
+    *, tenant: Tenant, inbound: InboundEmail, intake: InboundSettings, template: str,
+    recipient: str, known: bool, ticket: Ticket | None, echo: dict, auto: str = "",
+    counts: tuple[int, int] | None = None,
+) -> None:
+    to_recipient, by_tenant = counts or _ack_counts(tenant=tenant, recipient=recipient)
+    request = AckRequest(
+        template=template,
+        recipient=recipient,
+        recipient_known=known,
+        enabled=intake.acknowledge,
+        auto_reason=auto,
+        verdicts_failure=classify.verdicts_failed(inbound.verdicts),
+        sent_to_recipient_last_hour=to_recipient,
+        sent_by_tenant_last_hour=by_tenant,
+        context={
+            "tenant_name": tenant.name,
+            "reference": ticket.reference if ticket else "",
+            "portal_url": _portal_url(tenant, ticket),
+            "limit_mb": django_settings.INBOUND_MAX_BYTES // (1024 * 1024),
+            "from_email": tenant.inbound_email or django_settings.DEFAULT_FROM_EMAIL,
+            **echo,
+        },
+    )
+    decision = acknowledgement_decide(
+        request,
+        AckLimits(
+            per_recipient_per_hour=django_settings.INBOUND_ACK_MAX_PER_RECIPIENT_HOUR,
+            per_tenant_per_hour=django_settings.INBOUND_ACK_MAX_PER_TENANT_HOUR,
+        ),
+    )
+    if isinstance(decision, AckRefused):
+        inbound.ack_template = f"none: {decision.reason}"[:60]
+        return
+    reply_to = (
+        tokens.reply_address(tenant_id=tenant.pk, ticket_id=ticket.pk)
+        if ticket else (tenant.inbound_email or django_settings.DEFAULT_FROM_EMAIL)
+    )
+    acknowledgement_send_on_commit(
+        ack=decision,
+        reply_to=reply_to,
+        message_id=tokens.message_id_new(tenant_id=tenant.pk, ticket_id=ticket.pk if ticket else 0),
+        in_reply_to=inbound.message_id if not inbound.message_id.endswith("@no-message-id>")
+        else "",
+    )
+    inbound.ack_to, inbound.ack_template = decision.recipient, template
+    inbound.ack_at = timezone.now()
+
+
+def _ack_counts(*, tenant: Tenant, recipient: str) -> tuple[int, int]:
+    """Automatic answers in the last hour: to this recipient, and by the whole tenant."""
+    since = selectors.hour_before(timezone.now())
+    return (
+        selectors.acks_since(tenant=tenant, since=since, recipient=recipient.lower()),
+        selectors.acks_since(tenant=tenant, since=since),
+    )
+
+
+def _portal_url(tenant: Tenant, ticket: Ticket | None) -> str:
+    if ticket is None:
+        return ""
+    host = tenant.custom_domain or f"{tenant.slug}.{django_settings.HELPDESK_DOMAIN}"
+    return f"https://{host}/tickets/{ticket.reference}/"
+
+
+def _envelope_sender(inbound: InboundEmail) -> str | None:
+    # Only ESPs that report the envelope sender make an empty one meaningful (a bounce).
+    if inbound.envelope_recipient:
+        return inbound.envelope_sender
+    return None
+
+
+def _our_addresses(tenant: Tenant) -> set[str]:
+    return {
+        a.lower() for a in (tenant.inbound_email, django_settings.DEFAULT_FROM_EMAIL) if a
+    }
+
+
+def _mark(inbound: InboundEmail, status: str, reason: str, *, error: str = "") -> None:
+    inbound.status, inbound.reason = status, reason[:250]
+    if error:
+        inbound.error = error
+
+
+def _save(inbound: InboundEmail) -> None:
+    inbound.processed_at = timezone.now()  # the end of processing: the bench's lag is to here
+    inbound.save(
+        update_fields=[
+            "status", "reason", "error", "attempts", "processed_at", "ticket", "reply_message",
+            "ack_to", "ack_template", "ack_at",
+        ]
+    )

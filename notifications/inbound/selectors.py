@@ -1,0 +1,96 @@
+"""Reads of the inbound store and intake settings (tenant keyword-only, scoped)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+
+from sla.models import Priority
+from tenants.models import Customer, Membership, Tenant
+
+from .models import PROBLEM_STATUSES, InboundEmail, InboundSettings, InboundStatus
+
+
+def inbound_settings_get(*, tenant: Tenant) -> InboundSettings:
+    """The tenant's intake settings (unsaved defaults when it has none)."""
+    found = (
+        InboundSettings.objects.for_tenant(tenant)
+        .select_related("catch_all_customer", "default_priority")
+        .first()
+    )
+    return found or InboundSettings(tenant=tenant)
+
+
+def default_priority_get(*, tenant: Tenant, settings: InboundSettings) -> Priority | None:
+    """The tenant's default priority for email: its setting, else its least urgent one."""
+    if settings.default_priority_id:
+        return settings.default_priority
+    return Priority.objects.for_tenant(tenant).order_by("-order", "key").first()
+
+
+def member_by_email(*, tenant: Tenant, email: str) -> Membership | None:
+    if not email:
+        return None
+    return (
+        Membership.objects.for_tenant(tenant)
+        .select_related("user", "customer")
+        .filter(user__email__iexact=email, is_active=True)
+        .first()
+    )
+
+
+def customer_by_email_domain(*, tenant: Tenant, email: str) -> Customer | None:
+    domain = email.rpartition("@")[2].lower()
+    if not domain:
+        return None
+    return Customer.objects.for_tenant(tenant).filter(email_domains__contains=[domain]).first()
+
+
+def inbound_problems(*, tenant: Tenant) -> QuerySet[InboundEmail]:
+    return (
+        InboundEmail.objects.for_tenant(tenant)
+        .filter(status__in=PROBLEM_STATUSES)
+        .defer("raw_mime", "headers")
+        .order_by("-received_at", "-id")
+    )
+
+
+def inbound_get(*, tenant: Tenant, pk: int) -> InboundEmail:
+    return InboundEmail.objects.for_tenant(tenant).get(pk=pk)
+
+
+def inbound_of_ticket(*, tenant: Tenant, reference: str) -> list[InboundEmail] | None:
+    """The stored deliveries that became this ticket or its replies (None: no such ticket)."""
+    from tickets.models import Ticket
+
+    ticket = Ticket.objects.for_tenant(tenant).filter(reference=reference).first()
+    if ticket is None:
+        return None
+    return list(
+        InboundEmail.objects.for_tenant(tenant)
+        .filter(ticket=ticket)
+        .exclude(status=InboundStatus.DUPLICATE)
+        .defer("raw_mime", "headers")
+        .order_by("received_at", "id")
+    )
+
+
+def sender_count_since(*, tenant: Tenant, sender: str, since: datetime) -> int:
+    return (
+        InboundEmail.objects.for_tenant(tenant)
+        .filter(from_address=sender, received_at__gte=since)
+        .exclude(status=InboundStatus.DUPLICATE)
+        .count()
+    )
+
+
+def acks_since(*, tenant: Tenant, since: datetime, recipient: str | None = None) -> int:
+    rows = InboundEmail.objects.for_tenant(tenant).filter(ack_at__gte=since)
+    if recipient is not None:
+        rows = rows.filter(ack_to=recipient)
+    return rows.count()
+
+
+def hour_before(at: datetime) -> datetime:
+    return at - timedelta(hours=1)
