@@ -125,7 +125,7 @@ def _run(job: RecomputeJob, mine: QuerySet[RecomputeJob]) -> None:
     affected = _affected(job)
     if not mine.update(total=affected.count(), heartbeat_at=timezone.now()):
         raise LeaseLost
-    rules = _rules_by_target_parts(job)
+    rules = _Rules(job)
     last_id = 0
     while True:
         rows = list(
@@ -169,10 +169,6 @@ class _Rules:
                 pause_on_hold=policy.pause_on_hold,
             )
         return found
-
-
-def _rules_by_target_parts(job: RecomputeJob) -> _Rules:
-    return _Rules(job)
 
 
 # ClockState's fields in declaration order (so a row builds a state positionally: the hot
