@@ -59,3 +59,40 @@ def test_a_first_agent_reply_writes_the_row_once(client_user, priorities, agent)
     assert row.status == "open" and row.first_responded_at is not None
     assert row.first_response_due_at is None
     assert Ticket.objects.filter(pk=ticket.pk, search_vector="smoke").exists()
+
+
+def test_a_customer_reply_reopens_a_wait_through_the_status_service(client_user, priorities, agent):
+    from sla.models import ClockSegment, ClockStatus, SlaClock
+    from tickets.models import EventKind, Status, TicketEvent
+
+    tenant = client_user.tenant
+    ticket = make_ticket(client_user)
+    services.ticket_set_status(tenant=tenant, ticket=ticket, status=Status.PENDING_CUSTOMER,
+                               actor=agent)  # fmt: skip
+    with CaptureQueriesContext(connection) as ctx:
+        services.ticket_reply(tenant=tenant, ticket=ticket, author=client_user, body="Here.")
+    assert len(_ticket_writes(ctx.captured_queries)) == 1
+    row = Ticket.objects.get(pk=ticket.pk)
+    assert row.status == Status.OPEN and row.next_due_at is not None
+    flip = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.STATUS).last()
+    assert (flip.from_value, flip.to_value, flip.data) == (
+        Status.PENDING_CUSTOMER, Status.OPEN, {"reason": "customer replied"}
+    )
+    assert set(SlaClock.objects.filter(ticket=ticket).values_list("status", flat=True)) == {
+        ClockStatus.RUNNING
+    }
+    assert ClockSegment.objects.filter(clock__ticket=ticket,
+                                       note__startswith="Resumed: the customer replied").exists()
+
+
+def test_history_kinds_are_one_list(client_user, priorities):
+    from tickets.models import EventKind
+
+    ticket = make_ticket(client_user)
+    with pytest.raises(ValueError, match="Unknown ticket event kind"):
+        services.ticket_event_record(tenant=ticket.tenant, ticket=ticket, actor=None,
+                                     kind="made_up", at=ticket.created_at)  # fmt: skip
+    event = services.ticket_event_record(tenant=ticket.tenant, ticket=ticket, actor=None,
+                                         kind=EventKind.SLA_WARNING, at=ticket.created_at)
+    assert event.get_kind_display() == "SLA warning"
+    assert {"escalated", "email_received", "out_of_scope", "reply"} <= set(EventKind.values)

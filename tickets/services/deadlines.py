@@ -20,13 +20,15 @@ class TicketRowsForSla:
     def lock(self, *, tenant: Tenant, ticket_ids: Sequence[int]) -> None:
         """Lock the rows in ascending id order: the lock order's first step (see
         `common.ticket_lock`), so a recompute chunk and ticket events queue, never deadlock."""
-        list(
-            Ticket.objects.for_tenant(tenant)
-            .filter(pk__in=sorted(ticket_ids))
-            .order_by("pk")
-            .select_for_update(of=("self",))
-            .values_list("pk", flat=True)
-        )
+        sql = f"""
+            SELECT id FROM {Ticket._meta.db_table}
+             WHERE tenant_id = %s AND id = ANY(%s) ORDER BY id FOR NO KEY UPDATE
+        """  # noqa: S608 - our own table; every value is a parameter
+        # FOR NO KEY UPDATE: what an UPDATE of non-key columns takes anyway; it conflicts with
+        # ticket_lock's FOR UPDATE (so events queue) but not with the KEY SHARE locks that new
+        # messages and history rows take on the ticket through their foreign keys.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [tenant.pk, sorted(ticket_ids)])
 
     def write_deadlines(self, *, tenant: Tenant, deadlines: Mapping[int, TicketDeadlines]) -> int:
         """One VALUES-join UPDATE; rows already right are not rewritten."""
