@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -53,6 +52,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a path or query string with NUL/control characters or broken encoding is a 400
+    # before any view, the API or the admin can put it in a query (tenants/input_guard.py).
+    "tenants.input_guard.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.TenantMiddleware",
@@ -215,9 +217,11 @@ SESSION_ENGINE = (
 )
 
 REST_FRAMEWORK = {
+    # Token first: a refused or missing credential is then a 401 with `WWW-Authenticate: Token`
+    # (with the session first, DRF answers 403, which says nothing about how to sign in).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "tenants.api.TenantTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.api.IsTenantMember"],
     "DEFAULT_PARSER_CLASSES": [
@@ -252,6 +256,9 @@ if not DEBUG and not TESTING:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+
+# --- Security (README "Security"): API tokens ---
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
 
 LOGGING = {
     "version": 1,

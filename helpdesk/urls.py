@@ -3,12 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from tenants import views as tenant_views
-from tenants.api_views import ObtainTokenView
+from tenants.api_views import MyToken, MyTokens, ObtainTokenView
 
 from . import views
 
 api_patterns = [
     path("token/", ObtainTokenView.as_view(), name="api-token"),
+    path("tokens/", MyTokens.as_view(), name="api-tokens"),
+    path("tokens/<int:token_id>/", MyToken.as_view(), name="api-token-revoke"),
     path("", include("sla.api_urls")),
     path("", include("tickets.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

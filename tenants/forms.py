@@ -93,3 +93,12 @@ class CustomerContactsForm(forms.ModelForm):
         if primary and secondary and primary == secondary:
             self.add_error("secondary_contact", "Choose someone other than the primary contact.")
         return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Label",
+        help_text="To tell your tokens apart, e.g. the script that uses it.",
+    )

@@ -15,8 +15,8 @@ import re
 
 import pytest
 
-from tests.conftest import login_as
-from tests.test_isolation import all_routes, fill, url_object_factories
+from tests.conftest import host, login_as
+from tests.test_isolation import _admin_value, all_routes, fill, url_object_factories
 
 GARBAGE = [
     "", "x" * 5000, "a\x00b", "-1", "99999999999999999999999", "25:00", "2026-13-45", "[]",
@@ -82,3 +82,222 @@ def test_no_route_answers_garbage_with_a_500(client, tenant, role, request):
             if answer.status_code >= 500:
                 crashes.append(f"GET {url}?…={value[:10]!r}: {answer.status_code}")
     assert not crashes, "\n".join(crashes)
+
+
+# --- Hostile input at every route (UI, API, the admin, /accounts/), as every role --------------
+#
+# Raw query strings (the test client would otherwise re-encode them), so what arrives is
+# exactly what an attacker can send: NUL, other control characters, malformed percent escapes,
+# overlong or surrogate UTF-8, a 5,000-digit integer and dates datetime cannot hold.
+
+ROLES = ["anonymous", "client_user", "agent", "tenant_admin"]
+HOSTILE_QUERY_KEYS = QUERY_KEYS + [
+    "status__exact", "tenant__id__exact", "id__exact", "p", "o", "e", "_to_field",
+    "_changelist_filters", "_popup", "user", "all", "date__gte",
+]
+# value (already percent-encoded) → the middleware refuses it before any view runs
+REFUSED_AT_THE_DOOR = {
+    "NUL": "a%00b",
+    "control character": "a%01b",
+    "malformed escape": "%ZZ",
+    "truncated escape": "abc%4",
+    "overlong UTF-8": "%C0%AF",
+    "UTF-16 surrogate": "%ED%A0%80",
+    "not UTF-8": "%FF%FE",
+}
+# value → the view must answer it without crashing (400 with a field error, or ignore it)
+ANSWERED_BY_THE_VIEW = {
+    "5000-digit integer": "9" * 5000,
+    "impossible date": "2026-02-30T00:00:00Z",
+    "year 9999": "9999-12-31T23:59:59Z",
+    "year 0001 with an offset": "0001-01-01T00:00:00%2B14:00",
+    "negative integer": "-99999999999999999999",
+}
+# Refused by the middleware wherever they stand in the path (cheap: thrown at every segment).
+REFUSED_PATH_JUNK = {
+    "NUL": "%00",
+    "control character": "a%1Fb",
+    "overlong UTF-8": "%C0%AE%C0%AE",
+    "not UTF-8": "%FF",
+}
+# Reach the view through a URL converter: thrown at every segment a converter fills.
+CONVERTER_JUNK = {
+    "5000 digits": "9" * 5000,
+    "long junk": "%E6%96%87" * 300,
+    "quote": "x'%22%3B--",
+    "dot-dot": "..",
+    "bigint overflow": "99999999999999999999999",
+}
+
+
+def _raw_query(value: str, keys: list[str] = HOSTILE_QUERY_KEYS) -> str:
+    return "&".join(f"{key}={value}" for key in keys)
+
+
+def _as(role: str, client, tenant, request) -> None:
+    client.defaults["HTTP_HOST"] = host(tenant)
+    if role != "anonymous":
+        login_as(client, request.getfixturevalue(role))
+    client.raise_request_exception = False  # record a 500 and go on, to list them all
+
+
+def _every_route(tenant, client_user) -> list[tuple[str, set[int]]]:
+    """Every route of the project, the admin's included, with real objects of `tenant` in its
+    kwargs (tickets belong to `client_user`, so a client reaches the deep views too): each URL
+    with the indexes of its path segments that a URL converter fills."""
+    from tests.tickets.factories import make_ticket
+
+    registry = url_object_factories()
+    values = {k: make(tenant) for k, make in registry.items() if not k.startswith("admin:")}
+    values["reference"] = make_ticket(client_user).reference
+    found = []
+    for route in all_routes():
+        if route.name in SKIP_NAMES or route.path.startswith("static/"):
+            continue
+        if route.is_admin:
+            kwargs = {k: _admin_value(route, k, tenant) for k in route.kwargs}
+        elif all(k in values for k in route.kwargs):
+            kwargs = {k: values[k] for k in route.kwargs}
+        else:
+            continue  # tests/test_isolation.py fails for unknown kwargs
+        pattern = fill(route, {k: f"<{k}>" for k in route.kwargs}).strip("/").split("/")
+        converted = {i for i, segment in enumerate(pattern) if segment.startswith("<")}
+        found.append((fill(route, kwargs), converted))
+    return found
+
+
+def _every_route_url(tenant, client_user) -> list[str]:
+    return [url for url, _converted in _every_route(tenant, client_user)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_hostile_query_strings_never_crash_any_route(client, tenant, client_user, role, request):
+    routes = _every_route_url(tenant, client_user)
+    _as(role, client, tenant, request)
+    failures = []
+    for url in routes:
+        for label, value in REFUSED_AT_THE_DOOR.items():
+            answer = client.get(url, QUERY_STRING=_raw_query(value))
+            if answer.status_code != 400:
+                failures.append(f"GET {url}?…={label}: {answer.status_code}, not 400")
+        answer = client.get(url, QUERY_STRING="%00=1")
+        if answer.status_code != 400:
+            failures.append(f"GET {url}?<NUL key>: {answer.status_code}, not 400")
+        for label, value in ANSWERED_BY_THE_VIEW.items():
+            answer = client.get(url, QUERY_STRING=_raw_query(value))
+            if answer.status_code >= 500:
+                failures.append(f"GET {url}?…={label}: {answer.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_junk_in_every_path_segment_never_crashes(client, tenant, client_user, role, request):
+    routes = _every_route(tenant, client_user)
+    _as(role, client, tenant, request)
+    failures = []
+    for url, converted in routes:
+        segments = url.strip("/").split("/")
+        for index in range(len(segments)):
+            junk = dict(REFUSED_PATH_JUNK)
+            if index in converted:
+                junk.update(CONVERTER_JUNK)
+            for label, value in junk.items():
+                broken = "/" + "/".join([*segments[:index], value, *segments[index + 1 :]]) + "/"
+                answer = client.get(broken)
+                refused = label in REFUSED_PATH_JUNK
+                if answer.status_code >= 500 or refused and answer.status_code != 400:
+                    failures.append(f"GET {broken[:120]} ({label}): {answer.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_deeply_nested_json_to_every_route_is_refused(client, tenant, client_user, role, request):
+    routes = _every_route_url(tenant, client_user)
+    _as(role, client, tenant, request)
+    failures = []
+    for nested in ("[" * 5000, "[" * 5000 + "]" * 5000, '{"a":' * 5000 + "1" + "}" * 5000):
+        for url in routes:
+            answer = client.post(url, nested, content_type="application/json")
+            if answer.status_code >= 500:
+                failures.append(f"POST {url} nested JSON: {answer.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_nested_json_is_a_400_before_any_sign_in(tenant_client):
+    for body in ("[" * 5000, "[" * 33 + "]" * 33, '{"email":' * 40 + '"x"' + "}" * 40):
+        answer = tenant_client.post("/api/token/", body, content_type="application/json")
+        assert answer.status_code == 400, body[:50]
+        assert "nested deeper" in answer.json()["detail"]
+    shallow = '{"email": "a@b.example", "password": "x", "extra": [[[[1]]]]}'
+    answer = tenant_client.post("/api/token/", shallow, content_type="application/json")
+    assert answer.status_code == 400
+    assert "non_field_errors" in answer.json()  # parsed, then refused as bad credentials
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("at", "expect"),
+    [
+        ("9999-12-31T23:59:59Z", "between"),
+        ("2026-02-30T00:00:00Z", "ISO 8601"),
+        ("0001-01-01T00:00:00+14:00", "between"),
+        ("2026-03-01T09:00:00", "offset"),
+        ("9" * 5000, "ISO 8601"),
+    ],
+)
+def test_impossible_or_far_instants_are_field_errors(tenant_client, agent, at, expect):
+    login_as(tenant_client, agent)
+    answer = tenant_client.get("/api/sla/calendars/", {"at": at})
+    assert answer.status_code == 400
+    assert expect in answer.json()["at"][0]
+    fine = tenant_client.get("/api/sla/calendars/", {"at": "2026-03-01T09:00:00Z"})
+    assert fine.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["q=%00", "status__exact=%00", "q=%ZZ", "q=%C0%AF", "%00=x"])
+def test_the_reviewers_examples_are_400s(tenant_client, tenant_admin, query):
+    login_as(tenant_client, tenant_admin)
+    for path in ("/queue/", "/api/tickets/", "/admin/tickets/ticket/", "/tickets/", "/"):
+        answer = tenant_client.get(path, QUERY_STRING=query)
+        assert answer.status_code == 400, (path, query, answer.status_code)
+    assert tenant_client.get("/work/%00/").status_code == 400
+    assert tenant_client.get("/api/tickets/%00/").json() == {
+        "detail": "The address contains control characters."
+    }
+
+
+@pytest.mark.django_db
+def test_integers_past_the_interpreters_limit_are_field_errors(tenant_client, agent):
+    login_as(tenant_client, agent)
+    huge = "9" * 5000
+    for query in (f"page_size={huge}", f"customer={huge}", f"tier={huge}"):
+        answer = tenant_client.get("/api/tickets/", QUERY_STRING=query)
+        assert answer.status_code == 400, query
+        assert query.split("=")[0] in answer.json()
+    assert tenant_client.get("/queue/", QUERY_STRING=f"tier={huge}").status_code == 400
+    answer = tenant_client.get("/api/tickets/", QUERY_STRING=f"assignee={huge}")
+    assert answer.status_code == 200  # not a member id: ignored, like any other word
+
+
+@pytest.mark.django_db
+def test_a_list_with_a_refused_filter_runs_no_ticket_query(
+    tenant_client, agent, client_user, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login_as(tenant_client, agent)
+    with CaptureQueriesContext(connection) as queries:
+        answer = tenant_client.get("/queue/", {"tier": "x", "status": "nonsense"})
+    assert answer.status_code == 400
+    assert not [q for q in queries.captured_queries if 'FROM "tickets_ticket"' in q["sql"]]
+    login_as(tenant_client, client_user)
+    with CaptureQueriesContext(connection) as queries:
+        answer = tenant_client.get("/tickets/", {"customer": "9" * 5000})
+    assert answer.status_code == 400
+    assert not [q for q in queries.captured_queries if 'FROM "tickets_ticket"' in q["sql"]]
