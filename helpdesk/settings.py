@@ -112,10 +112,15 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Brute-force protection: lock out an email+IP pair after repeated failures.
+# Brute-force protection (README "Security"): repeated failures lock out the pair (email,
+# client address), never the email alone, so nobody can lock another person out from their
+# own address. The client address is tenants.client_ip.client_ip: X-Forwarded-For is believed
+# only through TRUSTED_PROXY_COUNT proxies of ours; without that setting, behind a proxy every
+# client would share the proxy's address (and one attacker could lock out any account).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "tenants.client_ip.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
@@ -259,6 +264,18 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 # --- Security (README "Security"): API tokens ---
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
+# --- Security: emailed links are built from these, never from the request's Host header ---
+SITE_SCHEME = env_str("SITE_SCHEME", "http" if DEBUG else "https")
+if SITE_SCHEME not in ("http", "https"):
+    raise ImproperlyConfiguredEnv("SITE_SCHEME must be http or https.")
+# 0: the scheme's own port (none in links). `make run` serves on 8000.
+SITE_PORT = env_int("SITE_PORT", 8000 if DEBUG and not TESTING else 0)
+# --- Security: password-reset emails, throttled per address and per client address ---
+PASSWORD_RESET_MAX_PER_ADDRESS = env_int("PASSWORD_RESET_MAX_PER_ADDRESS", 3)
+PASSWORD_RESET_MAX_PER_IP = env_int("PASSWORD_RESET_MAX_PER_IP", 10)
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
+# --- Security: how many reverse proxies of ours stand in front (tenants/client_ip.py) ---
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 LOGGING = {
     "version": 1,

@@ -11,11 +11,18 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
+from .links import tenant_url
 from .models import ApiToken, Customer, Membership, Tenant, User, validate_time_zone
 
 # last_used_at is for the person's overview, not an audit trail: writing it on every request
@@ -145,6 +152,35 @@ def profile_update(*, user: User, full_name: str, time_zone: str) -> User:
     user.time_zone = time_zone
     user.save(update_fields=["full_name", "time_zone"])
     return user
+
+
+def password_reset_send(*, tenant: Tenant, email: str) -> int:
+    """Mail a reset link to each active member of `tenant` with this address (normally one);
+    returns how many were sent. The link is on the tenant's canonical host (tenants.links),
+    whatever host the request came in on. Nothing tells the caller whether anyone matched."""
+    member_ids = Membership.objects.for_tenant(tenant).filter(is_active=True).values("user_id")
+    users = User.objects.filter(email__iexact=email.strip(), is_active=True, id__in=member_ids)
+    sent = 0
+    for user in users:
+        if not user.has_usable_password():
+            continue
+        path = reverse(
+            "accounts:password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        context = {
+            "email": user.email,
+            "site_name": tenant.name,
+            "reset_url": tenant_url(tenant, path),
+        }
+        subject = render_to_string("accounts/password_reset_subject.txt", context)
+        body = render_to_string("accounts/password_reset_email.txt", context)
+        send_mail(" ".join(subject.split()), body, None, [user.email])
+        sent += 1
+    return sent
 
 
 # --- Client organisations ----------------------------------------------------------------------

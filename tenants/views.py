@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .access import member_required
+from .client_ip import client_ip
 from .forms import (
     ApiTokenForm,
     CustomerContactsForm,
@@ -22,6 +24,7 @@ from .forms import (
 )
 from .models import Customer, Tenant
 from .roles import Perm
+from .throttle import throttle_hit
 
 
 class InvalidFormIs400:
@@ -70,12 +73,38 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 class PasswordResetView(InvalidFormIs400, auth_views.PasswordResetView):
     form_class = TenantPasswordResetForm
     template_name = "accounts/password_reset.html"
-    email_template_name = "accounts/password_reset_email.txt"
-    subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return _tenant_pages_only(request) or super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        if _reset_allowed(email=email, ip=client_ip(self.request)):
+            services.password_reset_send(tenant=self.request.tenant, email=email)
+        # The same answer whether a link was sent, nobody matched or the throttle held it back:
+        # the page confirms nothing about who has an account.
+        return HttpResponseRedirect(self.get_success_url())
+
+
+def _reset_allowed(*, email: str, ip: str) -> bool:
+    """At most PASSWORD_RESET_MAX_PER_ADDRESS links to one address and
+    PASSWORD_RESET_MAX_PER_IP requests from one client per window. Both counters count every
+    request, so neither can be used up while the other is spared."""
+    window = settings.PASSWORD_RESET_WINDOW_MINUTES * 60
+    per_address = throttle_hit(
+        scope="reset-address",
+        subject=email.strip().lower(),
+        limit=settings.PASSWORD_RESET_MAX_PER_ADDRESS,
+        window_seconds=window,
+    )
+    per_ip = throttle_hit(
+        scope="reset-ip",
+        subject=ip,
+        limit=settings.PASSWORD_RESET_MAX_PER_IP,
+        window_seconds=window,
+    )
+    return per_address and per_ip
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -99,8 +128,6 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 def landing(request: HttpRequest) -> HttpResponse:
     """The bare site domain: what this is, and where the tenants are (in development)."""
-    from django.conf import settings
-
     tenants = Tenant.objects.filter(is_active=True) if settings.DEBUG else Tenant.objects.none()
     return render(request, "landing.html", {"tenants": tenants})
 
