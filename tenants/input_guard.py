@@ -5,8 +5,8 @@ refuses more than 4,300 digits (ValueError), and `datetime` refuses years past 9
 (OverflowError). Each of these used to surface as a 500 from whichever view, API or admin page
 happened to use the value. Instead:
 
-- `InputGuardMiddleware` answers 400 for every request whose path or query string holds a
-  control character, malformed percent-encoding or bytes that are not UTF-8, before any view
+- `InputGuardMiddleware` answers 400 for every request whose path, query string or cookies hold
+  a control character, malformed percent-encoding or bytes that are not UTF-8, before any view
   (the admin's and DRF's included) can put the value in a query;
 - `query_int` and `query_datetime` are the one way to turn a query parameter into a number or
   an instant: bounded, and `None`/ValueError instead of an exception from the interpreter.
@@ -81,6 +81,9 @@ def request_input_problem(request: HttpRequest) -> str | None:
         query_string = query_string.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return "The query string is not valid UTF-8."
+    if _CONTROL.search(request.META.get("HTTP_COOKIE", "")):
+        # The session cookie's value is looked up in the database (a NUL is a DataError there).
+        return "The cookies contain control characters."
     return _path_problem(request.path_info) or _query_problem(query_string)
 
 

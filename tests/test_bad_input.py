@@ -313,6 +313,15 @@ def test_the_reviewers_examples_are_400s(tenant_client, tenant_admin, query):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("cookie", ["sessionid=abcdefgh\x00ijk", "csrftoken=a\x01b", "x=\x00"])
+def test_control_characters_in_cookies_are_400s(client, tenant, cookie):
+    client.raise_request_exception = False
+    for path in ("/", "/api/tickets/", "/admin/", "/accounts/login/"):
+        answer = client.get(path, HTTP_HOST=host(tenant), HTTP_COOKIE=cookie)
+        assert answer.status_code == 400, (path, answer.status_code)
+
+
+@pytest.mark.django_db
 def test_integers_past_the_interpreters_limit_are_field_errors(tenant_client, agent):
     login_as(tenant_client, agent)
     huge = "9" * 5000
