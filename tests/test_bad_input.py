@@ -322,6 +322,30 @@ def test_control_characters_in_cookies_are_400s(client, tenant, cookie):
 
 
 @pytest.mark.django_db
+def test_forged_cursors_are_refused_not_crashes(tenant_client, agent, client_user):
+    import base64
+
+    def forged(payload: str) -> str:
+        return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+    login_as(tenant_client, agent)
+    tenant_client.raise_request_exception = False
+    for payload in (
+        "[" * 3000,
+        '["2026-01-01T00:00:00+00:00", 99999999999999999999999]',
+        "[null, -1]",
+        '["2026-02-30T00:00:00+00:00", 1]',
+    ):
+        answer = tenant_client.get("/api/tickets/", {"cursor": forged(payload)})
+        assert answer.status_code == 400, (payload[:40], answer.status_code)
+        assert tenant_client.get("/queue/", {"cursor": forged(payload)}).status_code < 500
+    far = forged('["9999-12-31T23:59:59+00:00", 1]')  # a real instant: an empty page
+    assert tenant_client.get("/api/tickets/", {"cursor": far}).status_code == 200
+    answer = tenant_client.get("/api/tickets/", {"cursor": "A" * 5000})
+    assert answer.status_code == 400
+
+
+@pytest.mark.django_db
 def test_integers_past_the_interpreters_limit_are_field_errors(tenant_client, agent):
     login_as(tenant_client, agent)
     huge = "9" * 5000
