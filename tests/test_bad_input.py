@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import host, login_as
 from tests.test_isolation import _admin_value, all_routes, fill, url_object_factories
 
+HUGE_INT = "9" * 5000
 GARBAGE = [
     "",
     "x" * 5000,
@@ -29,7 +30,18 @@ GARBAGE = [
     "2026-13-45",
     "[]",
     "\u00b2",  # "²": str.isdigit() says yes, int() says no
+    HUGE_INT,  # int() refuses more than 4,300 digits
+    "9999-12-31 23:59",  # a valid date where calendar arithmetic overflows
+    "2026-02-30",
 ]
+# (route, value) posts that 500 today in a file this walk's owner may not change; each is kept
+# out of the walk (which still throws everything else at the route) and pinned by an xfail
+# test below. Remove when fixed.
+KNOWN_BROKEN_POSTS = {
+    # sla/forms.py ThresholdsField: isdecimal() then int() on 5,000 digits (ValueError).
+    ("sla:policy_new", HUGE_INT),
+    ("sla:policy_edit", HUGE_INT),
+}
 QUERY_KEYS = [
     "q",
     "page",
@@ -97,6 +109,8 @@ def test_no_route_answers_garbage_with_a_500(client, tenant, role, request):
                 crashes.append(f"POST {url} broken JSON: {answer.status_code}")
         else:
             for value in GARBAGE:
+                if (route.name, value) in KNOWN_BROKEN_POSTS:
+                    continue
                 answer = client.post(url, dict.fromkeys(fields, value))
                 if answer.status_code >= 500:
                     crashes.append(f"POST {url} all fields={value[:20]!r}: {answer.status_code}")
@@ -480,3 +494,24 @@ def test_a_130_cjk_character_file_name_is_accepted_by_every_upload_form(
     assert not failures, "\n".join(failures)
     stored = Attachment.objects.for_tenant(tenant).filter(filename__startswith="文" * 10)
     assert stored.count() == posted
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=False,
+    reason="sla/forms.py ThresholdsField calls int() on 5,000 digits: use "
+    "tenants.input_guard.query_int (issue #8 item 3; sla/forms.py is not this change's file)",
+)
+def test_a_5000_digit_warning_threshold_is_a_field_error(tenant_client, tenant_admin):
+    from sla.models import Plan
+    from tests.factories import PlanFactory
+
+    plan = PlanFactory(tenant=tenant_admin.tenant)
+    login_as(tenant_client, tenant_admin)
+    tenant_client.raise_request_exception = False
+    answer = tenant_client.post(
+        f"/settings/sla/plans/{plan.pk}/policies/new/",
+        {"effective_from": "2030-01-01 00:00", "summary": "x", "warning_thresholds": HUGE_INT},
+    )
+    assert answer.status_code == 400
+    assert Plan.objects.for_tenant(tenant_admin.tenant).filter(pk=plan.pk).exists()
