@@ -56,6 +56,8 @@ MIDDLEWARE = [
     # before any view, the API or the admin can put it in a query (tenants/input_guard.py).
     "tenants.input_guard.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Early, so pages answered by the middlewares below (an unknown host's 404) carry it too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,7 +67,6 @@ MIDDLEWARE = [
     "tenants.middleware.MembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

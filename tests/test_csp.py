@@ -112,3 +112,10 @@ def test_the_api_docs_relax_styles_only_on_their_own_pages(tenant_client, agent)
     assert swagger_js["Content-Type"].startswith("application/javascript")
     queue = _directives(tenant_client.get("/queue/")["Content-Security-Policy"])
     assert queue["style-src"] == ["'self'"] and queue["script-src"] == ["'self'"]
+
+
+@pytest.mark.django_db
+def test_pages_answered_by_middleware_carry_the_policy_too(client):
+    unknown_host = client.get("/", HTTP_HOST="nobody.localhost")
+    assert unknown_host.status_code == 404
+    assert "script-src 'self'" in unknown_host["Content-Security-Policy"]
