@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -55,7 +54,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a path or query string with NUL/control characters or broken encoding is a 400
+    # before any view, the API or the admin can put it in a query (tenants/input_guard.py).
+    "tenants.input_guard.InputGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Early, so pages answered by the middlewares below (an unknown host's 404) carry it too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -116,10 +120,15 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Brute-force protection: lock out an email+IP pair after repeated failures.
+# Brute-force protection (README "Security"): repeated failures lock out the pair (email,
+# client address), never the email alone, so nobody can lock another person out from their
+# own address. The client address is tenants.client_ip.client_ip: X-Forwarded-For is believed
+# only through TRUSTED_PROXY_COUNT proxies of ours; without that setting, behind a proxy every
+# client would share the proxy's address (and one attacker could lock out any account).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "tenants.client_ip.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
@@ -288,9 +297,11 @@ SESSION_ENGINE = (
 HEALTHZ_BACKGROUND = env_bool("HEALTHZ_BACKGROUND", not CELERY_TASK_ALWAYS_EAGER and not TESTING)
 
 REST_FRAMEWORK = {
+    # Token first: a refused or missing credential is then a 401 with `WWW-Authenticate: Token`
+    # (with the session first, DRF answers 403, which says nothing about how to sign in).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "tenants.api.TenantTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.api.IsTenantMember"],
     "DEFAULT_PARSER_CLASSES": [
@@ -325,6 +336,38 @@ if not DEBUG and not TESTING:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+
+# --- Security (README "Security"): API tokens ---
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
+# --- Security: emailed links are built from these, never from the request's Host header ---
+SITE_SCHEME = env_str("SITE_SCHEME", "http" if DEBUG else "https")
+if SITE_SCHEME not in ("http", "https"):
+    raise ImproperlyConfiguredEnv("SITE_SCHEME must be http or https.")
+# 0: the scheme's own port (none in links). `make run` serves on 8000.
+SITE_PORT = env_int("SITE_PORT", 8000 if DEBUG and not TESTING else 0)
+# --- Security: password-reset emails, throttled per address and per client address ---
+PASSWORD_RESET_MAX_PER_ADDRESS = env_int("PASSWORD_RESET_MAX_PER_ADDRESS", 3)
+PASSWORD_RESET_MAX_PER_IP = env_int("PASSWORD_RESET_MAX_PER_IP", 10)
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
+# --- Security: Content-Security-Policy (django-csp) on every response. No inline script
+# anywhere (templates load static/js/ files; tests/test_csp.py holds it); the API docs pages
+# relax style-src/worker-src for their bundled UIs only (helpdesk/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# --- Security: how many reverse proxies of ours stand in front (tenants/client_ip.py) ---
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 LOGGING = {
     "version": 1,

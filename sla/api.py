@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -14,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenants.api import IsTenantMember
+from tenants.input_guard import query_datetime
 
 from . import selectors
 from .serializers import CalendarSerializer, PlanSerializer, PrioritySerializer
@@ -29,12 +29,12 @@ def _parse_at(request: Request) -> datetime:
     raw = request.query_params.get("at")
     if raw is None:
         return timezone.now()
-    parsed = parse_datetime(raw.replace(" ", "+"))
-    if parsed is None:
-        raise serializers.ValidationError({"at": "Give an ISO 8601 date-time with an offset."})
-    if timezone.is_naive(parsed):
-        raise serializers.ValidationError({"at": "Include a UTC offset (e.g. Z or +02:00)."})
-    return parsed
+    try:
+        # Bounded: an impossible date (Feb 30) or one near year 9999 (where calendar
+        # arithmetic overflows) is the client's mistake, a 400 with the reason.
+        return query_datetime(raw)
+    except ValueError as error:
+        raise serializers.ValidationError({"at": [str(error)]}) from error
 
 
 class PlanList(APIView):

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, permissions
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .middleware import membership_for
+from .services import api_token_authenticate
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -24,16 +25,29 @@ def _attach_membership(request: Request, user: Any) -> None:
 
 
 class TenantTokenAuthentication(TokenAuthentication):
-    """`Authorization: Token <key>`; the user must be a member of the host's tenant."""
+    """`Authorization: Token <key>`: a live token of this host's tenant (tenants.ApiToken; not
+    expired, not revoked), whose user is active and still a member here. A subclass of DRF's
+    for its `WWW-Authenticate: Token` answer and the schema's security scheme; DRF's own token
+    model (one per user, no expiry) is not used."""
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        result = super().authenticate(request)
-        if result is None:
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
             return None
-        _attach_membership(request, result[0])
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Invalid token header.")
+        try:
+            key = header[1].decode("ascii")
+        except UnicodeDecodeError as error:
+            raise exceptions.AuthenticationFailed("Invalid token.") from error
+        tenant = getattr(request, "tenant", None)
+        token = api_token_authenticate(tenant=tenant, key=key) if tenant is not None else None
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        _attach_membership(request, token.user)
         if request.membership is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
-        return result
+        return token.user, token
 
 
 class IsTenantMember(permissions.BasePermission):

@@ -5,9 +5,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
-from django.http import HttpRequest
 
-from .models import Customer, Membership, Tenant, User
+from .models import Customer, Membership, User
 from .roles import CLIENT_ROLES
 
 
@@ -35,25 +34,15 @@ class TenantLoginForm(auth_forms.AuthenticationForm):
         return cleaned
 
 
-class TenantPasswordResetForm(auth_forms.PasswordResetForm):
-    """Only members of this host's tenant receive a reset link, built on this host."""
+class TenantPasswordResetForm(forms.Form):
+    """The address to send a reset link to. Sending is `services.password_reset_send`'s (the
+    link is built from configuration, never from the request's host)."""
 
-    tenant: Tenant | None = None
-
-    def get_users(self, email: str) -> Any:
-        if self.tenant is None:
-            return iter(())
-        member_user_ids = (
-            Membership.objects.for_tenant(self.tenant).filter(is_active=True).values("user_id")
-        )
-        users = User.objects.filter(
-            email__iexact=email, is_active=True, id__in=member_user_ids
-        )
-        return (user for user in users if user.has_usable_password())
-
-    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
-        self.tenant = getattr(request, "tenant", None)
-        super().save(*args, request=request, **kwargs)
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
 
 
 class ProfileForm(forms.ModelForm):
@@ -93,3 +82,12 @@ class CustomerContactsForm(forms.ModelForm):
         if primary and secondary and primary == secondary:
             self.add_error("secondary_contact", "Choose someone other than the primary contact.")
         return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Label",
+        help_text="To tell your tokens apart, e.g. the script that uses it.",
+    )

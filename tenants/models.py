@@ -244,3 +244,42 @@ class Invitation(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.get_role_display()})"
+
+
+# --- API tokens (issue #8 item 2) --------------------------------------------------------------
+
+
+class ApiToken(TenantOwned):
+    """An API key of one person on one tenant's host: expires, can be revoked, and dies with a
+    password change or reset (tenants.services).
+
+    Only the SHA-256 of the key is stored: the key is 256 random bits, so a plain hash is as
+    good as a slow one, and a leaked database holds no usable keys. `prefix` (the key's first
+    characters) is what the person sees to tell their tokens apart.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, default="")
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "user", "expires_at"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="apitoken_live_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user.email})"
+
+    def is_live(self, at: object = None) -> bool:
+        now = at or timezone.now()
+        return self.revoked_at is None and self.expires_at > now  # type: ignore[operator]

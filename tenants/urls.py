@@ -12,6 +12,8 @@ urlpatterns = [
         invitation_views.invitation_accept_page,
         name="invitation_accept",
     ),
+    path("profile/tokens/new/", views.token_create, name="token_create"),
+    path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path(

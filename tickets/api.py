@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from ops.idempotency import IdempotentPostMixin
 from sla.models import Channel
 from tenants.api import HasTenantPerm
+from tenants.input_guard import query_int
 from tenants.roles import Perm
 
 from . import selectors, services
@@ -47,10 +48,10 @@ class TicketAPIView(IdempotentPostMixin, APIView):
 
 
 def _page_size(request: Request) -> int:
-    raw = request.query_params.get("page_size", "50")
-    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_PAGE_SIZE:  # isdigit() admits "²"
+    size = query_int(request.query_params.get("page_size", "50"), minimum=1, maximum=MAX_PAGE_SIZE)
+    if size is None:
         raise ValidationError({"page_size": f"A number from 1 to {MAX_PAGE_SIZE}."})
-    return int(raw)
+    return size
 
 
 LIST_PARAMETERS = [

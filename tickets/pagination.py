@@ -45,17 +45,27 @@ def cursor_encode(value: datetime | None, pk: int) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+# A cursor this module made is under 100 characters; anything far longer is not one (and is
+# not worth decoding: nested JSON in it would reach the parser's recursion limit).
+MAX_CURSOR_LENGTH = 256
+BIGINT_MAX = 2**63 - 1
+
+
 def cursor_decode(cursor: str) -> tuple[datetime | None, int]:
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, pk = json.loads(raw)
         when = parse_datetime(value) if value is not None else None
         if (value is not None and when is None) or not isinstance(pk, int):
             raise ValueError
+        if not 0 <= pk <= BIGINT_MAX:  # an id PostgreSQL could not compare with a bigint
+            raise ValueError
         if when is not None and when.tzinfo is None:
             raise ValueError
         return when, pk
-    except (ValueError, TypeError, json.JSONDecodeError) as error:
+    except (ValueError, TypeError, OverflowError, json.JSONDecodeError) as error:
         raise InvalidCursor("Invalid cursor.") from error
 
 

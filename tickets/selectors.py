@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from sla import selectors as sla_selectors
 from sla.models import SlaClock
+from tenants.input_guard import query_int
 from tenants.models import Customer, Membership, Tenant
 from tenants.roles import Perm
 
@@ -144,8 +145,8 @@ def _filter_people(
         tickets = tickets.filter(assignee=membership)
     elif filters.assignee == "none" or filters.view == "unassigned":
         tickets = tickets.filter(assignee__isnull=True)
-    elif filters.assignee.isdecimal():  # not isdigit(): int("²") raises
-        tickets = tickets.filter(assignee_id=int(filters.assignee))
+    elif (assignee_id := query_int(filters.assignee)) is not None:
+        tickets = tickets.filter(assignee_id=assignee_id)
     return tickets
 
 

@@ -27,3 +27,14 @@
   document.addEventListener("htmx:afterSwap", tick);
   setInterval(tick, 15000);
 })();
+
+// A <select data-fill-target="#id"> whose options are URLs: choosing one replaces the target
+// with what the URL returns (canned responses into the reply box). An event listener here,
+// not an onchange attribute: the Content-Security-Policy allows no inline script.
+(function () {
+  document.addEventListener("change", function (event) {
+    const select = event.target.closest("select[data-fill-target]");
+    if (!select || !select.value || !window.htmx) return;
+    htmx.ajax("GET", select.value, { target: select.dataset.fillTarget, swap: "outerHTML" });
+  });
+})();

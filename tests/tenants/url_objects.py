@@ -2,7 +2,15 @@
 
 from tenants.invitations import invitation_create
 from tenants.roles import Role
+from tenants.services import api_token_create
 from tests.factories import CustomerFactory, MembershipFactory, PlanFactory
+
+
+def _token_id(tenant) -> int:
+    """A token of an agent of `tenant` (revoking it is for its owner only)."""
+    membership = MembershipFactory(tenant=tenant)
+    return api_token_create(tenant=tenant, user=membership.user)[0].pk
+
 
 URL_OBJECTS = {
     "admin:tenants.customer": lambda tenant: CustomerFactory(tenant=tenant).pk,
@@ -10,6 +18,7 @@ URL_OBJECTS = {
     "admin:sla.plan": lambda tenant: PlanFactory(tenant=tenant).pk,
     "admin:tenants.invitation": lambda tenant: _invite(tenant).invitation.pk,
     "token": lambda tenant: _invite(tenant).token,
+    "token_id": _token_id,
 }
 
 

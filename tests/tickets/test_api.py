@@ -3,8 +3,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
 
+from tenants.services import api_token_create
 from tests.conftest import host, login_as
 from tickets.models import Message, Status, Ticket
 
@@ -90,12 +90,12 @@ def test_another_tenants_priority_key_is_unknown(client, client_user, other_tena
 
 
 def test_token_authentication_on_the_tenant_host(client, client_user, configured):
-    token = Token.objects.create(user=client_user.user)
+    _token, key = api_token_create(tenant=client_user.tenant, user=client_user.user)
     ticket = make_ticket(client_user)
     response = client.get(
         f"/api/tickets/{ticket.reference}/",
         HTTP_HOST=host(client_user.tenant),
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {key}",
     )
     assert response.status_code == 200
     assert response.json()["reference"] == ticket.reference

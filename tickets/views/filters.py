@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tenants.input_guard import query_int
+
 from ..models import Status
 from ..selectors import SAVED_VIEWS, TicketFilters
 
@@ -15,10 +17,10 @@ def _int(params: Mapping[str, Any], name: str, errors: dict[str, str]) -> int | 
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdecimal():  # isdigit() admits "²", which int() refuses
+    value = query_int(raw)
+    if value is None:
         errors[name] = "A whole number."
-        return None
-    return int(raw)
+    return value
 
 
 def filters_from_params(params: Mapping[str, Any]) -> tuple[TicketFilters, dict[str, str]]:

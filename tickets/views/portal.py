@@ -16,7 +16,7 @@ from tenants.roles import Perm
 from .. import selectors, services
 from ..forms import ReplyForm, TicketForm
 from ..models import Status
-from ..pagination import InvalidCursor
+from ..pagination import InvalidCursor, Page
 from ..presenters import promises, reader_zone
 from .filters import filters_from_params
 from .submit import form_error_status, form_submit_once
@@ -32,7 +32,8 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     filters, errors = filters_from_params(params)
     organisation = request.membership.can(Perm.TICKET_VIEW_ORGANISATION)
     try:
-        page = selectors.ticket_list(
+        # A refused filter shows its error over an empty list: the query is not run at all.
+        page = Page([], None, selectors.LIST_ORDERING) if errors else selectors.ticket_list(
             tenant=request.tenant,
             membership=request.membership,
             filters=filters,
@@ -57,7 +58,7 @@ def portal_list(request: HttpRequest) -> HttpResponse:
         # Row links without a reverse() per row (a reference is letters, digits and a hyphen).
         "detail_base": reverse("tickets:portal_detail", args=["-"]).removesuffix("-/"),
     }
-    return render(request, "portal/ticket_list.html", context)
+    return render(request, "portal/ticket_list.html", context, status=400 if errors else 200)
 
 
 @member_required(Perm.TICKET_CREATE)

@@ -29,7 +29,7 @@ from ..forms import (
     TierForm,
 )
 from ..models import CannedResponse, Status
-from ..pagination import InvalidCursor
+from ..pagination import InvalidCursor, Page
 from ..presenters import reader_zone
 from ..workflow import allowed_next
 from .common import add_service_errors, render_400
@@ -63,7 +63,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     """Open tickets by nearest running deadline; keyset pages, no COUNT."""
     filters, errors = filters_from_params(request.GET)
     try:
-        page = selectors.queue_page(
+        # A refused filter shows its error over an empty list: the query is not run at all.
+        page = Page([], None, selectors.QUEUE_ORDERING) if errors else selectors.queue_page(
             tenant=request.tenant,
             membership=request.membership,
             filters=filters,
