@@ -172,7 +172,7 @@ IONETECH = {
     "custom_solutions": "Customizations beyond standard features are not covered.",
     "policy_updates": "We encourage customers to provide feedback on our support experience "
     "(you are asked for a rating after resolution); we use it to continuously improve.",
-    "contact": "Phone: 85596 9899 444.",
+    "contact": "Call us on 85596 9899 444.",
 }
 
 _CLOUDOPS_EXCLUSIONS = (
