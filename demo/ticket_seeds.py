@@ -52,6 +52,28 @@ CATEGORIES: dict[str, list[tuple[str, str, str]]] = {
          "Low: General security inquiries."),
     ],
 }  # fmt: skip
+# What an older loader seeded: paraphrases that contradicted seed 002 ("Billing is never
+# Critical") and generic guidance naming priorities some tenants lack. load_categories replaces
+# a guidance still equal to one of these word for word (never a tenant's own edit).
+LEGACY_GUIDANCE = frozenset(
+    {
+        "Critical: a system is down or data is at risk, no workaround. High: a major "
+        "feature is impaired. Medium: a feature misbehaves but a workaround exists. Low: "
+        "questions and cosmetic issues.",
+        "High: service suspended or a payment blocked. Medium: a wrong invoice. Low: "
+        "questions about plans, quotes and receipts. Billing is never Critical.",
+        "Critical: servers or network unreachable. High: degraded performance or a failed"
+        " backup. Medium: planned-maintenance requests. Low: capacity planning questions.",
+        "Critical: a suspected breach or active attack. High: a vulnerability in use or "
+        "an access-control failure. Medium: audit evidence requests. Low: policy "
+        "questions.",
+        "Critical if the product is down for everyone.",
+        "Usually Low; High when service was suspended for non-payment.",
+        "High when nobody in your organisation can sign in.",
+    }
+)
+
+
 CANNED = [
     ("Acknowledgement",
      "Hello {{ requester_name }},\n\nThank you for contacting {{ tenant_name }} support. We "
@@ -78,6 +100,9 @@ def load_categories(*, tenant: Tenant) -> list[Category]:
         category, _ = Category.objects.for_tenant(tenant).get_or_create(
             tenant=tenant, key=key, defaults={"name": name, "guidance": guidance, "order": order}
         )
+        if category.guidance in LEGACY_GUIDANCE:
+            category.guidance = guidance
+            category.save(update_fields=["guidance"])
         rows.append(category)
     return rows
 

@@ -80,7 +80,8 @@ def category_guidance(category: Category, priorities: list[Priority]) -> Categor
     by_name = {name: p for p in priorities for name in _priority_names(p)}
     found: dict[int, str] = {}
     general: list[str] = []
-    known_words = {"critical", "high", "medium", "low", "urgent", "p1", "p2", "p3", "p4"}
+    # Priority names some tenant uses: a line led by one this tenant lacks is not shown.
+    known_words = {"critical", "high", "medium", "low", "p1", "p2", "p3", "p4"}
     for line in (ln.strip() for ln in category.guidance.replace("\r\n", "\n").split("\n")):
         if not line:
             continue
@@ -219,5 +220,6 @@ class CannedForm(forms.ModelForm):
         model = CannedResponse
         fields = ["title", "body"]
         help_texts = {
-            "body": "Placeholders: " + ", ".join(f"{{{{ {p} }}}}" for p in services.PLACEHOLDERS)
+            "body": "Placeholders: "
+            + ", ".join(f"{{{{ {p} }}}}" for p in services.PLACEHOLDERS)
         }

@@ -402,3 +402,28 @@ def test_guidance_lines_for_a_priority_the_tenant_lacks_are_dropped(tenant):
     shown = category_guidance(category, [high, low])
     assert shown.per_priority == [("High", "urgent."), ("Low (P4)", "a question.")]
     assert shown.general == ["Ask us anything."]
+
+
+def test_loading_again_repairs_what_an_older_loader_seeded_but_not_a_tenants_edit(tenant):
+    from demo.seed_texts import LEGACY_SILENT
+    from demo.sla_seeds import load_seed_policy
+    from demo.ticket_seeds import load_categories
+    from sla.models import PolicySection
+    from tickets.models import Category
+
+    tenant.slug = "ionetech"  # load_categories picks the seed by slug
+    Category.objects.create(
+        tenant=tenant, key="billing", name="Billing & Financial",
+        guidance="High: service suspended or a payment blocked. Medium: a wrong invoice. Low: "
+        "questions about plans, quotes and receipts. Billing is never Critical.",
+    )  # fmt: skip
+    Category.objects.create(tenant=tenant, key="security", name="Sec", guidance="Our own.")
+    PolicySection.objects.create(tenant=tenant, key="liability", title="L", body=LEGACY_SILENT)
+    PolicySection.objects.create(tenant=tenant, key="training", title="T", body="Our own.")
+    load_seed_policy(tenant=tenant, seed="ionetech")
+    load_categories(tenant=tenant)
+    billing = Category.objects.get(tenant=tenant, key="billing")
+    assert billing.guidance.startswith("Critical: Billing errors affecting critical services.")
+    assert Category.objects.get(tenant=tenant, key="security").guidance == "Our own."
+    sections = dict(PolicySection.objects.filter(tenant=tenant).values_list("key", "body"))
+    assert sections["liability"] == "" and sections["training"] == "Our own."
