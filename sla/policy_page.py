@@ -29,8 +29,10 @@ HOLIDAY_HORIZON = timedelta(days=365)
 # Apps above sla add to the page through this registry (sla imports none of them): a provider
 # takes the tenant and returns context values under `extras`. Registered in AppConfig.ready.
 # Keys read by templates/policy/page.html:
-#   "knowledge_base": {"url": str, "articles": int} when the tenant has published articles
-#       (LEAD: kb registers it from kb.selectors.kb_available; absent means no KB is promised).
+#   "knowledge_base": {"url": str, "articles": int (optional)} when the tenant has published
+#       articles; absent means the page promises no knowledge base. LEAD, in KbConfig.ready():
+#         policy_page_extra_register(lambda tenant: {"knowledge_base": {"url": "/kb/"}}
+#                                    if kb_available(tenant=tenant) else {})
 PolicyPageExtra = Callable[["Tenant"], dict[str, Any]]
 _EXTRAS: list[PolicyPageExtra] = []
 
@@ -295,10 +297,14 @@ def channel_rows(*, tenant: Tenant, plans: list[Plan]) -> list[ChannelRow]:
 def exclusion_items(*, tenant: Tenant, sections: list[dict[str, Any]]) -> list[str]:
     """What support does not cover, as list items.
 
-    LEAD: when the Exclusion model lands (helper "races"), return
-    `[e.text for e in exclusions(tenant=tenant)]` from `sla.selectors` here (falling back to
-    the section text when the tenant has none), so the page and the out-of-scope closing
-    cite the same rows. Until then the Exclusions section's list items are the source.
+    LEAD: when the Exclusion model lands (helper "races": `sla.exclusions.exclusions`), start
+    this function with
+        rows = [e.text for e in exclusions(tenant=tenant)]
+        if rows:
+            return rows
+    (falling back to the section's list for a tenant with no rows yet), so the page and the
+    out-of-scope closing cite the same text. Until then the section's list items are the
+    source; the demo's exclusions are seeded there (demo/seed_texts.py).
     """
     items: list[str] = []
     for item in sections:
