@@ -20,14 +20,19 @@ class DemoTenant:
     name: str
     time_zone: str
     prefix: str
+    # The address the helpdesk receives this tenant's mail on, shown on the policy page under
+    # "Channels" and "Contact". Seeds 000 and 002 give their real addresses; 001 and 003 give
+    # none readable (the published pages hide them), so those use the demo domain.
+    inbound_email: str = ""
 
 
 DEMO_TENANTS = [
-    DemoTenant("bitcraft", "TheBitCraft", "Asia/Kolkata", "BIT"),
+    DemoTenant("bitcraft", "TheBitCraft", "Asia/Kolkata", "BIT", "hello@thebitcraft.com"),
     DemoTenant("bytez", "BytezTech", "America/New_York", "BYT"),
-    DemoTenant("ionetech", "I One Tech Solutions", "Asia/Phnom_Penh", "ION"),
+    DemoTenant("ionetech", "I One Tech Solutions", "Asia/Phnom_Penh", "ION",
+               "sales@ionetechsolution.biz"),
     DemoTenant("cloudops", "CloudOps Infrastructure", "America/Chicago", "CLD"),
-]
+]  # fmt: skip
 
 STAFF = [
     ("admin", Role.TENANT_ADMIN, None, "Admin"),
@@ -62,7 +67,7 @@ def load_demo_tenant(spec: DemoTenant) -> Tenant:
             "name": spec.name,
             "time_zone": spec.time_zone,
             "reference_prefix": spec.prefix,
-            "inbound_email": f"support@{spec.slug}.example",
+            "inbound_email": spec.inbound_email or f"support@{spec.slug}.example",
         },
     )
     staff = {}

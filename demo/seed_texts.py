@@ -3,12 +3,21 @@
 Tables (hours, holidays, response times, priorities, channels, maintenance windows) are not
 here: the page generates them from the same rows that drive the clocks. Where a document is
 silent on a section of the outline (seed 004) the text says so plainly instead of inventing
-a promise.
+a promise. Such a section's text is empty: the page names every such section once, together,
+instead of repeating "no statement" under each title.
+
+Email addresses are not in the prose: the page shows the tenant's inbound address (the one the
+helpdesk receives mail on) in "Channels" and "Contact", so the address given is the address that
+opens tickets. Phone numbers and chat are prose (the product has no telephony to read them from).
 """
 
 from __future__ import annotations
 
-_SILENT = "This policy makes no separate statement on this topic; contact us with questions."
+# The text every silent section carried before: load_seed_policy blanks it where it is still
+# there word for word (never edited by the tenant), so old demo databases say it once too.
+LEGACY_SILENT = (
+    "This policy makes no separate statement on this topic; contact us with questions."
+)
 
 BITCRAFT = {
     "introduction": (
@@ -38,7 +47,9 @@ BITCRAFT = {
         "date."
     ),
     "channels": (
-        "- Email: we acknowledge all emails within 24 business hours.\n"
+        "- Email: we acknowledge all emails within 24 business hours. The helpdesk keeps this "
+        "promise at once: an acknowledgement carrying your ticket's reference is sent "
+        "automatically when your email arrives.\n"
         "- Support ticket system: log in to submit and track support requests.\n"
         "- Phone support: for clients on the Premium plan, during business hours.\n\n"
         "Requests submitted outside business hours are addressed on the next business day, "
@@ -86,8 +97,7 @@ BYTEZ = {
         "- Email: every email receives an automatic acknowledgement carrying the ticket's "
         "tracking number.\n"
         "- Phone: during standard support hours; priority line for Premium Support clients.\n"
-        "- Support portal: submit and track tickets online; knowledge base articles and "
-        "documentation.\n\n"
+        "- Support portal: submit and track tickets online.\n\n"
         "Emergency support for critical issues affecting production systems is available "
         "24/7 for clients with Premium Support agreements."
     ),
@@ -108,16 +118,16 @@ BYTEZ = {
         "- Designate primary and secondary support contacts for your organization\n"
         "- Ensure support contacts have appropriate knowledge of your implementation"
     ),
-    "availability": "Support is not staffed on US federal holidays (listed below). "
-    "Scheduled maintenance windows are announced at least 72 hours in advance.",
+    "availability": "Support is not staffed on US federal holidays (listed below, each on "
+    "the day it is observed).",
     "custom_solutions": "Assistance with minor customizations is included; development of "
     "new features or custom modifications is not.",
-    "training": "Extensive training is available through our separate training services. "
-    "Knowledge base articles and documentation are available in the support portal.",
+    # The knowledge base is stated by the page only where the tenant has articles (extras).
+    "training": "Extensive training is available through our separate training services.",
     "policy_updates": "We may update this Support Policy periodically. Material changes "
     "will be communicated to all clients at least 30 days before taking effect.",
     "contact": "For questions about our Support Policy or to discuss custom support "
-    "requirements, please contact your Account Manager or email support.",
+    "requirements, please contact your Account Manager or email us.",
 }
 
 IONETECH = {
@@ -140,10 +150,12 @@ IONETECH = {
         "- Hardware-related problems (unless part of our service)."
     ),
     "channels": (
-        "- Email: sales@ionetechsolution.biz\n"
+        "Customers can seek assistance by email, by phone or by live chat:\n"
         "- Phone: 85596 9899 444\n"
-        "- Live chat\n\n"
-        "Weekends: limited support on Saturday mornings (09:00-13:00)."
+        "- Live chat: the live chat option; our agents log each chat as a ticket, with the "
+        "same response times.\n\n"
+        "Working hours: Monday to Friday 8:00 AM to 6:00 PM (local time). Weekends: limited "
+        "support, on Saturday mornings (09:00-13:00)."
     ),
     "process": (
         "- Tier 1: frontline support resolves most issues.\n"
@@ -160,6 +172,7 @@ IONETECH = {
     "custom_solutions": "Customizations beyond standard features are not covered.",
     "policy_updates": "We encourage customers to provide feedback on our support experience "
     "(you are asked for a rating after resolution); we use it to continuously improve.",
+    "contact": "Call us on 85596 9899 444.",
 }
 
 _CLOUDOPS_EXCLUSIONS = (
@@ -174,7 +187,7 @@ CLOUDOPS = {
     "deployed by customers, at the standard level during business hours and at the "
     "enterprise level 24 hours a day, 7 days a week, including holidays.",
     "exclusions": _CLOUDOPS_EXCLUSIONS,
-    "channels": "Customers may submit support requests by email or through the portal. "
+    "channels": "Customers may submit support requests by email. "
     "Standard: Monday through Friday, 8:00 AM to 5:00 PM Central Time, excluding holidays; "
     "requests received outside these hours are addressed on the next business day. "
     "Enterprise: 24x7, including holidays.",
@@ -192,6 +205,7 @@ CLOUDOPS = {
     "third_party": "Issues caused by third-party software or hardware not supported by us "
     "are not covered.",
     "policy_updates": "This support policy may be subject to change without notice.",
+    "contact": "For questions about this support policy, email us.",
 }
 
 SECTIONS: dict[str, dict[str, str]] = {
@@ -200,9 +214,3 @@ SECTIONS: dict[str, dict[str, str]] = {
     "ionetech": IONETECH,
     "cloudops": CLOUDOPS,
 }
-for _texts in SECTIONS.values():
-    for _key in (
-        "customer_responsibilities", "availability", "liability", "third_party",
-        "custom_solutions", "training", "contact", "response_times", "policy_updates",
-    ):  # fmt: skip
-        _texts.setdefault(_key, _SILENT)

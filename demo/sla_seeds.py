@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import transaction
 
-from demo.seed_texts import SECTIONS
+from demo.seed_texts import LEGACY_SILENT, SECTIONS
 from sla.models import (
     Calendar,
     MaintenanceWindow,
@@ -120,10 +120,9 @@ SEEDS: dict[str, dict[str, Any]] = {
         "maintenance": [
             {"name": "Weekend maintenance", "weekdays": [5, 6], "starts": time(22),
              "ends": time(4), "time_zone": "America/New_York", "notice_hours": 72,
-             "description": "Scheduled maintenance is typically performed between 10:00 PM "
-             "and 4:00 AM Eastern on weekends, announced at least 72 hours in advance. "
-             "Emergency maintenance may be performed with shorter notice for critical "
-             "security updates."},
+             # The window's days, hours and notice are shown from the row itself.
+             "description": "Emergency maintenance may be performed with shorter notice for "
+             "critical security updates."},
         ],
     },
     "ionetech": {
@@ -143,8 +142,8 @@ SEEDS: dict[str, dict[str, Any]] = {
              "infrastructure or security inquiries."),
         ],
         "plans": [
-            {"key": "standard", "name": "Standard",
-             "channels": ["email", "portal", "phone", "chat"],
+            # seed 002, "Support Channels": email, phone, live chat.
+            {"key": "standard", "name": "Standard", "channels": ["email", "phone", "chat"],
              "targets": {
                  "critical": (_h(1), BUSINESS),
                  "high": (_h(4), BUSINESS),
@@ -168,11 +167,12 @@ SEEDS: dict[str, dict[str, Any]] = {
             ("low", "Low", "The issue is causing minimal inconvenience to the customer."),
         ],
         "plans": [
-            {"key": "standard", "name": "Standard", "channels": ["email", "portal"],
+            # seed 003 lists email as the one channel of both plans.
+            {"key": "standard", "name": "Standard", "channels": ["email"],
              "targets": {
                  key: (_h(9), "US Central business hours") for key in ("high", "medium", "low")
              }},
-            {"key": "enterprise", "name": "Enterprise", "channels": ["email", "portal"],
+            {"key": "enterprise", "name": "Enterprise", "channels": ["email"],
              "description": "24x7 support, including holidays.",
              "targets": {
                  key: (timedelta(minutes=30), ALWAYS) for key in ("high", "medium", "low")
@@ -212,6 +212,9 @@ def load_seed_policy(*, tenant: Tenant, seed: str) -> list[Plan]:
             defaults={"title": SectionKey(key).label, "order": order,
                       "body": SECTIONS[seed].get(key, "")},
         )  # fmt: skip
+    # Sections an older loader filled with the "no statement" sentence say nothing now (the
+    # page names them once); a tenant-edited text is never this sentence word for word.
+    PolicySection.objects.for_tenant(tenant).filter(body=LEGACY_SILENT).update(body="")
     return plans
 
 

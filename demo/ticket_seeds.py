@@ -17,29 +17,63 @@ from tenants.roles import Role
 from tickets import services
 from tickets.models import CannedResponse, Category, Status, Ticket
 
+# The other seeds give no per-category guidance: their categories carry none (the priority
+# definitions, shown with each priority at submission, are the seed's guidance). Inventing
+# some would put promises on the form the documents do not make.
 GENERIC_CATEGORIES = [
-    ("technical", "Technical", "Critical if the product is down for everyone."),
-    ("billing", "Billing", "Usually Low; High when service was suspended for non-payment."),
-    ("account", "Account and access", "High when nobody in your organisation can sign in."),
+    ("technical", "Technical", ""),
+    ("billing", "Billing", ""),
+    ("account", "Account and access", ""),
 ]
+# Guidance is one line per priority, "<priority label>: <text>", so the form can show it per
+# category x priority and drop a line for a priority the tenant does not have.
 CATEGORIES: dict[str, list[tuple[str, str, str]]] = {
-    # seed-policies.md: ionetech's four categories, each with its own priority guidance.
+    # seed 002, "Issue Categorization", word for word.
     "ionetech": [
         ("technical", "Technical",
-         "Critical: a system is down or data is at risk, no workaround. High: a major feature "
-         "is impaired. Medium: a feature misbehaves but a workaround exists. Low: questions "
-         "and cosmetic issues."),
+         "Critical: High-impact issues affecting core functionality or security.\n"
+         "High: Urgent issues causing significant disruption.\n"
+         "Medium: Important but not critical.\n"
+         "Low: Minor issues with minimal impact."),
         ("billing", "Billing & Financial",
-         "High: service suspended or a payment blocked. Medium: a wrong invoice. Low: "
-         "questions about plans, quotes and receipts. Billing is never Critical."),
+         "Critical: Billing errors affecting critical services.\n"
+         "High: Urgent billing inquiries.\n"
+         "Medium: Non-urgent billing queries.\n"
+         "Low: General billing questions."),
         ("infrastructure", "Infrastructure & Maintenance",
-         "Critical: servers or network unreachable. High: degraded performance or a failed "
-         "backup. Medium: planned-maintenance requests. Low: capacity planning questions."),
+         "Critical: Infrastructure failures impacting services.\n"
+         "High: Scheduled maintenance or urgent updates.\n"
+         "Medium: Routine maintenance tasks.\n"
+         "Low: Non-urgent infrastructure inquiries."),
         ("security", "Security & Compliance",
-         "Critical: a suspected breach or active attack. High: a vulnerability in use or an "
-         "access-control failure. Medium: audit evidence requests. Low: policy questions."),
+         "Critical: Security breaches or compliance violations.\n"
+         "High: Urgent security patches or risk assessments.\n"
+         "Medium: Routine security checks.\n"
+         "Low: General security inquiries."),
     ],
 }  # fmt: skip
+# What an older loader seeded: paraphrases that contradicted seed 002 ("Billing is never
+# Critical") and generic guidance naming priorities some tenants lack. load_categories replaces
+# a guidance still equal to one of these word for word (never a tenant's own edit).
+LEGACY_GUIDANCE = frozenset(
+    {
+        "Critical: a system is down or data is at risk, no workaround. High: a major "
+        "feature is impaired. Medium: a feature misbehaves but a workaround exists. Low: "
+        "questions and cosmetic issues.",
+        "High: service suspended or a payment blocked. Medium: a wrong invoice. Low: "
+        "questions about plans, quotes and receipts. Billing is never Critical.",
+        "Critical: servers or network unreachable. High: degraded performance or a failed"
+        " backup. Medium: planned-maintenance requests. Low: capacity planning questions.",
+        "Critical: a suspected breach or active attack. High: a vulnerability in use or "
+        "an access-control failure. Medium: audit evidence requests. Low: policy "
+        "questions.",
+        "Critical if the product is down for everyone.",
+        "Usually Low; High when service was suspended for non-payment.",
+        "High when nobody in your organisation can sign in.",
+    }
+)
+
+
 CANNED = [
     ("Acknowledgement",
      "Hello {{ requester_name }},\n\nThank you for contacting {{ tenant_name }} support. We "
@@ -66,6 +100,9 @@ def load_categories(*, tenant: Tenant) -> list[Category]:
         category, _ = Category.objects.for_tenant(tenant).get_or_create(
             tenant=tenant, key=key, defaults={"name": name, "guidance": guidance, "order": order}
         )
+        if category.guidance in LEGACY_GUIDANCE:
+            category.guidance = guidance
+            category.save(update_fields=["guidance"])
         rows.append(category)
     return rows
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -49,6 +50,53 @@ class CategoryChoice(forms.ModelChoiceField):
         return obj.name
 
 
+@dataclass(frozen=True)
+class CategoryGuidance:
+    """One category's priority guidance, as shown at submission."""
+
+    key: str
+    name: str
+    # (priority label, text), in the tenant's priority order; only priorities it has
+    per_priority: list[tuple[str, str]]
+    general: list[str]  # lines that name no priority
+
+
+def _priority_names(priority: Priority) -> set[str]:
+    # "Critical (P1)" is also called "Critical" and "P1" in guidance lines.
+    label = priority.label.strip().lower()
+    names = {label, priority.key.lower(), label.split(" (")[0]}
+    if "(" in label and label.endswith(")"):
+        names.add(label[label.index("(") + 1 : -1])
+    return names
+
+
+def category_guidance(category: Category, priorities: list[Priority]) -> CategoryGuidance:
+    """Split "<priority>: text" lines per priority of this tenant.
+
+    A line naming a priority the tenant does not have is dropped, never shown: the form must
+    not mention a priority the client cannot choose (cloudops has no Critical). Lines naming
+    no priority at all are kept as general guidance.
+    """
+    by_name = {name: p for p in priorities for name in _priority_names(p)}
+    found: dict[int, str] = {}
+    general: list[str] = []
+    # Priority names some tenant uses: a line led by one this tenant lacks is not shown.
+    known_words = {"critical", "high", "medium", "low", "p1", "p2", "p3", "p4"}
+    for line in (ln.strip() for ln in category.guidance.replace("\r\n", "\n").split("\n")):
+        if not line:
+            continue
+        head, sep, text = line.partition(":")
+        name = head.strip().lower()
+        if sep and name in by_name:
+            found[by_name[name].pk] = text.strip()
+        elif sep and (name in known_words or name.split(" (")[0] in known_words):
+            continue  # a priority this tenant does not have
+        else:
+            general.append(line)
+    rows = [(p.label, found[p.pk]) for p in priorities if p.pk in found]
+    return CategoryGuidance(category.key, category.name, rows, general)
+
+
 class TicketForm(OneTimeTokenMixin):
     subject = forms.CharField(max_length=250)
     priority = PriorityChoice(
@@ -61,10 +109,14 @@ class TicketForm(OneTimeTokenMixin):
 
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["priority"].queryset = Priority.objects.for_tenant(tenant).order_by("order")
+        priorities = Priority.objects.for_tenant(tenant).order_by("order")
+        self.fields["priority"].queryset = priorities
         categories = Category.objects.for_tenant(tenant).order_by("order", "name")
         self.fields["category"].queryset = categories
-        self.categories = categories  # the template shows each category's priority guidance
+        # The template shows the chosen category's guidance per priority (static/js/guidance.js
+        # switches it when the category changes; without JS every category's is listed).
+        shown = [category_guidance(c, list(priorities)) for c in categories]
+        self.category_guidance = [g for g in shown if g.per_priority or g.general]
 
 
 class ClientChoice(forms.ModelChoiceField):

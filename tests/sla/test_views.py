@@ -392,3 +392,20 @@ def test_ticket_creation_on_a_stranded_legacy_target_is_a_clear_400(client, clie
                                              "priority": "critical"},
                            content_type="application/json")  # fmt: skip
     assert response.status_code == 400
+
+
+def test_holidays_list_the_observed_day_once_unless_we_would_open_on_the_actual_day(bytez):
+    """4 July 2026 is a Saturday, observed Friday 3 July: a Monday–Friday calendar lists the 3rd
+    only; a calendar open on Saturdays is closed both days, and lists both."""
+    from datetime import date
+
+    from sla.policy_page import upcoming_holidays
+
+    calendar = Calendar.objects.get(tenant=bytez, name="US business hours")
+    listed = dict(upcoming_holidays(calendar, date(2026, 6, 1)))
+    assert listed[date(2026, 7, 3)] == "Independence Day (observed)"
+    assert date(2026, 7, 4) not in listed
+    calendar.weekly = {**calendar.weekly, "5": ["09:00-13:00"]}
+    listed = dict(upcoming_holidays(calendar, date(2026, 6, 1)))
+    assert listed[date(2026, 7, 3)] == "Independence Day (observed)"
+    assert listed[date(2026, 7, 4)] == "Independence Day"
