@@ -127,9 +127,11 @@ def satisfaction_requests_scan_cross_tenant(
     ticket (see survey_create_for_ticket). Returns how many surveys it created."""
     now = now or timezone.now()
     created = 0
-    for settings in SatisfactionSettings.objects.cross_tenant().filter(
-        enabled=True, tenant__is_active=True
-    ).select_related("tenant"):
+    for settings in (
+        SatisfactionSettings.objects.cross_tenant()
+        .filter(enabled=True, tenant__is_active=True)
+        .select_related("tenant")
+    ):
         tenant = settings.tenant
         for ticket in _candidates(tenant=tenant, settings=settings, now=now, limit=limit):
             if survey_create_for_ticket(tenant=tenant, ticket=ticket, settings=settings, now=now):
