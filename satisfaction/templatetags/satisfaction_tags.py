@@ -24,7 +24,5 @@ def satisfaction_prompt(context: Any, ticket: Any) -> dict[str, Any]:
     survey = survey_for_ticket(tenant=tenant, ticket_id=ticket.pk)
     if survey is None or (not survey.is_rated and survey.expires_at <= timezone.now()):
         return {"survey": None}
-    return {
-        "survey": survey, "token": survey_token(survey.pk), "form": RatingForm(),
-        "csrf_token": context.get("csrf_token"),
-    }  # fmt: skip
+    # The inclusion node passes the page's csrf_token on to the prompt's form.
+    return {"survey": survey, "token": survey_token(survey.pk), "form": RatingForm()}
