@@ -55,7 +55,7 @@ def settings_update(
 
 
 def survey_url(survey: Survey, *, score: int | None = None) -> str:
-    path = reverse("satisfaction:rate", kwargs={"token": survey_token(survey.pk)})
+    path = reverse("satisfaction:rate", kwargs={"survey_token": survey_token(survey.pk)})
     return tenant_url(survey.tenant, path + (f"?score={score}" if score else ""))
 
 

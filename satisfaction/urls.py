@@ -6,7 +6,7 @@ app_name = "satisfaction"
 
 urlpatterns = [
     # Public: the signed token is the only credential (no sign-in needed).
-    path("satisfaction/<str:token>/", views.rate, name="rate"),
+    path("satisfaction/<str:survey_token>/", views.rate, name="rate"),
     path("reports/satisfaction/", views.report_page, name="report"),
     path("reports/satisfaction.csv", views.report_csv, name="report_csv"),
 ]

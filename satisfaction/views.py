@@ -62,7 +62,8 @@ def _rater(request: HttpRequest, survey: Survey):
 
 
 @require_http_methods(["GET", "POST"])
-def rate(request: HttpRequest, token: str) -> HttpResponse:
+def rate(request: HttpRequest, survey_token: str) -> HttpResponse:
+    token = survey_token
     found = _survey_or_answer(request, token)
     if isinstance(found, HttpResponse):
         return found
