@@ -12,9 +12,9 @@ from notifications.outbound.models import Notification
 from satisfaction.models import Survey
 from satisfaction.services import survey_url
 from satisfaction.tokens import survey_token
+from tenants.roles import Role
 from tests.conftest import host, login_as
 from tests.factories import MembershipFactory
-from tenants.roles import Role
 from tickets.models import EventKind, TicketEvent
 
 from .helpers import AFTER_DELAY, csat_on, link_path, resolved_ticket, scan, survey_of
@@ -125,7 +125,8 @@ class TestRatingLink:
         assert survey.score is None
 
     def test_a_missing_survey_is_a_404(self, tenant_client, survey):
-        assert tenant_client.get(f"/satisfaction/{survey_token(survey.pk + 999)}/").status_code == 404
+        missing = survey_token(survey.pk + 999)
+        assert tenant_client.get(f"/satisfaction/{missing}/").status_code == 404
 
 
 def test_an_expired_link_is_a_410_and_records_nothing(tenant_client, survey):

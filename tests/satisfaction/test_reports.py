@@ -10,9 +10,9 @@ import pytest
 
 from satisfaction.selectors import csat_report
 from satisfaction.services import survey_rate
+from tenants.roles import Role
 from tests.conftest import login_as
 from tests.factories import CustomerFactory, MembershipFactory, PlanFactory, client_membership
-from tenants.roles import Role
 
 from .helpers import csat_on, resolved_ticket, scan, survey_of
 
@@ -93,7 +93,7 @@ def test_the_page_and_the_csv_show_the_same_figures(client, tenant, rated, manag
     assert plans == {"Gold": "66.7", "Silver": "33.3"}
     for row in rows:
         if row["breakdown"] != "total":
-            assert f">{row['label']}</th><td data-col=\"count\">{row['ratings']}<" in html
+            assert f'>{row["label"]}</th><td data-col="count">{row["ratings"]}<' in html
 
 
 def test_bad_dates_are_a_400_with_the_error(client, manager, rated):

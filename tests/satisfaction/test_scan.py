@@ -14,8 +14,8 @@ from django.db import connections
 from notifications.outbound.models import Notification
 from satisfaction import services
 from satisfaction.models import Survey
-from satisfaction.tokens import survey_id_from_token
 from satisfaction.tasks import satisfaction_requests_scan
+from satisfaction.tokens import survey_id_from_token
 from tickets.models import Status
 
 from .helpers import AFTER_DELAY, RESOLVED_AT, csat_on, resolved_ticket, scan, survey_of
