@@ -148,3 +148,24 @@ def test_two_scans_at_once_make_one_survey_and_one_email(tenant, client_user):
     assert sorted(created) == [0, 1]
     assert Survey.objects.filter(ticket=ticket).count() == 1
     assert Notification.objects.filter(kind="satisfaction_request").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_demo_asks_ionetech_only_and_loads_idempotently(settings):
+    from django.core.management import call_command
+
+    from satisfaction.models import SatisfactionSettings
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    enabled = SatisfactionSettings.objects.filter(enabled=True).values_list(
+        "tenant__slug", flat=True
+    )
+    assert list(enabled) == ["ionetech"]
+    surveys = Survey.objects.select_related("tenant", "ticket")
+    assert surveys.count() >= 1
+    assert {(s.tenant.slug, s.ticket.status) for s in surveys} == {("ionetech", Status.RESOLVED)}
+    requests = Notification.objects.filter(kind="satisfaction_request").count()
+    assert requests == surveys.count()
+    call_command("load_demo")
+    assert Survey.objects.count() == requests
