@@ -57,3 +57,24 @@ def test_the_requester_rates_from_the_email_link_and_the_report_counts_it(
     expect(manager_page.locator("#csat-total [data-col=csat]")).to_have_text("100.0%")
     expect(manager_page.locator("#csat-customer")).to_contain_text(client_user.customer.name)
     manager_context.close()
+
+
+def test_the_requester_rates_from_the_portal_prompt(client_user, agent, page, tenant_url):
+    """Signed in, on the resolved ticket's page: a real form post, CSRF token and all."""
+    tenant = client_user.tenant
+    settings_update(tenant=tenant, enabled=True, delay_minutes=0, valid_days=14)
+    ticket = make_ticket(client_user, subject="VPN drops every hour")
+    ticket_resolve(tenant=tenant, ticket=ticket, actor=agent)
+    assert satisfaction_requests_scan_cross_tenant() == 1
+
+    sign_in(page, tenant_url("acme", "/accounts/login/"), client_user.user.email, PASSWORD)
+    page.goto(tenant_url("acme", f"/tickets/{ticket.reference}/"))
+    prompt = page.locator("#csat-prompt")
+    prompt.locator("input[name=score][value='2']").check()
+    prompt.locator("textarea[name=comment]").fill("Took three days.")
+    prompt.locator("button:has-text('Submit rating')").click()
+    expect(page.locator("#rated")).to_contain_text("You rated this 2 out of 5")
+    page.goto(tenant_url("acme", f"/tickets/{ticket.reference}/"))
+    expect(page.locator("#csat-prompt")).to_contain_text("You rated this 2 out of 5")
+    survey = Survey.objects.get(ticket=ticket)
+    assert (survey.score, survey.comment, survey.rated_by) == (2, "Took three days.", client_user)
