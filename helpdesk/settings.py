@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "escalation",
     "notifications.outbound",
     "notifications.inbound",
+    "satisfaction",
     "demo",
     "ops",
 ]
@@ -265,6 +266,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Inbound email: re-queue deliveries whose on-commit parse task was lost (broker down).
     "inbound-requeue-stale": {
         "task": "notifications.inbound.tasks.inbound_requeue_stale_cross_tenant",
+        "schedule": 60.0,
+    },
+    # CSAT: rating requests for resolved tickets, once per ticket (satisfaction/services.py).
+    "satisfaction-requests-scan": {
+        "task": "satisfaction.tasks.satisfaction_requests_scan",
         "schedule": 60.0,
     },
 }

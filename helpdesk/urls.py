@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("sla.urls")),
     path("", include("escalation.urls")),  # before tickets': it serves tickets/<ref>/escalate/
     path("", include("notifications.outbound.urls")),
+    path("", include("satisfaction.urls")),
     path("", include("tickets.urls")),
     path("", include("escalation.reports.urls")),
     path("api/", include(api_patterns)),

@@ -44,7 +44,7 @@ PUBLIC_NAMES = {
     "api-docs",
     "api-redoc",
 }
-PUBLIC_PREFIXES = ("policy/", "static/", "webhooks/", "inbound/", "anymail/")
+PUBLIC_PREFIXES = ("policy/", "static/", "webhooks/", "inbound/", "anymail/", "satisfaction/")
 SKIP_KWARGS = {"format"}  # DRF's format-suffix twins of routes already checked
 
 
