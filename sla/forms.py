@@ -206,8 +206,11 @@ class ThresholdsField(forms.CharField):
         for part in text.replace(" ", "").split(","):
             if not part:
                 continue
-            if not part.isdecimal() or not 1 <= int(part) <= 99:  # isdigit() admits "²"
-                raise forms.ValidationError(f"{part!r}: give percentages between 1 and 99.")
+            # isdigit() admits "²"; the length bound comes before int(), which refuses strings
+            # past 4,300 digits with a ValueError (a 500) and is slow on long ones anyway.
+            if len(part) > 3 or not part.isdecimal() or not 1 <= int(part) <= 99:
+                shown = part if len(part) <= 12 else f"{part[:12]}…"
+                raise forms.ValidationError(f"{shown!r}: give percentages between 1 and 99.")
             out.append(int(part))
         return sorted(set(out))
 

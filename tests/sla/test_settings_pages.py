@@ -362,7 +362,7 @@ def test_agents_cannot_retry_a_recompute(tenant_client, agent, tenant):
     assert job.status == RecomputeJob.Status.FAILED
 
 
-@pytest.mark.parametrize("text", ["²", "50, ²", "x"])
+@pytest.mark.parametrize("text", ["²", "50, ²", "x", "9" * 5_000, "50, " + "1" * 5_000])
 def test_warning_thresholds_refuse_what_is_not_a_whole_percentage(text):
     # "²".isdigit() is true but int("²") raises: a field error, never a 500.
     from django import forms as django_forms
@@ -377,3 +377,15 @@ def test_warning_thresholds_are_sorted_and_unique():
     from sla.forms import ThresholdsField
 
     assert ThresholdsField().clean("80, 50,80") == [50, 80]
+
+
+def test_a_5000_digit_threshold_is_a_short_field_error():
+    """int() refuses strings past 4,300 digits with ValueError: that was a 500."""
+    from django import forms as django_forms
+
+    from sla.forms import ThresholdsField
+
+    with pytest.raises(django_forms.ValidationError) as refused:
+        ThresholdsField().clean("50, " + "9" * 5_000)
+    assert "between 1 and 99" in refused.value.messages[0]
+    assert len(refused.value.messages[0]) < 100  # the number is not echoed back whole

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sla import services as sla_services
+from sla.calendars import CalendarHorizonExceeded
 from sla.models import Priority
 from tenants.models import Membership, Tenant
 
@@ -23,6 +24,7 @@ from .common import (
     ticket_write,
     tickets_each,
 )
+from .creation import unreachable_target_error
 
 TIERS = (1, 2, 3)
 
@@ -88,10 +90,13 @@ def ticket_set_priority(
         raise ValidationError({"priority": "This ticket is closed."})
     changes = TicketChanges()
     changes.set(ticket, priority=priority)
-    deadlines = sla_services.clocks_on_priority_change(
-        tenant=tenant, ticket=ticket, priority=priority, at=at,
-        pause_reason=PAUSE_REASON.get(ticket.status, ""),
-    )  # fmt: skip
+    try:
+        deadlines = sla_services.clocks_on_priority_change(
+            tenant=tenant, ticket=ticket, priority=priority, at=at,
+            pause_reason=PAUSE_REASON.get(ticket.status, ""),
+        )  # fmt: skip
+    except CalendarHorizonExceeded as error:  # the transaction rolls back: nothing changed
+        raise unreachable_target_error(priority=priority, error=error) from error
     changes.deadlines(ticket, deadlines)
     ticket_event_record(
         tenant=tenant,
