@@ -40,7 +40,9 @@ def reference_next(*, tenant: Tenant) -> tuple[int, str]:
     return counter.last_number, f"{tenant.reference_prefix}-{counter.last_number}"
 
 
-def unreachable_target_error(*, priority: Priority, error: CalendarHorizonExceeded) -> ValidationError:
+def unreachable_target_error(
+    *, priority: Priority, error: CalendarHorizonExceeded
+) -> ValidationError:
     """A target stored before targets were bounded can lie beyond the calendar's search
     horizon: the requester is told what is wrong (a 400), not a 500; the settings pages
     refuse such targets today, so only a legacy configuration reaches this."""
