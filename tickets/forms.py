@@ -98,7 +98,27 @@ class StaffReplyForm(ReplyForm):
     internal = forms.BooleanField(required=False)
 
 
-class StatusForm(forms.Form):
+def version_field() -> forms.IntegerField:
+    """The ticket version the page showed: a change from an older one is refused (409)."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1
+    )
+
+
+class TicketChangeForm(forms.Form):
+    """A work-page change of one ticket field, made from the version the agent saw."""
+
+    version = version_field()
+
+    def with_version(self, version: int) -> None:
+        """After a conflict: the agent's choice kept, the version now the current one, so
+        submitting again (having read what changed) applies it."""
+        data = self.data.copy()
+        data["version"] = str(version)
+        self.data = data
+
+
+class StatusForm(TicketChangeForm):
     status = forms.ChoiceField(choices=Status.choices)
 
 
@@ -116,7 +136,7 @@ def staff_queryset(tenant: Tenant) -> Any:
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(TicketChangeForm):
     assignee = StaffChoice(queryset=Membership.objects.none(), required=False, label="Assignee")
 
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
@@ -124,7 +144,7 @@ class AssignForm(forms.Form):
         self.fields["assignee"].queryset = staff_queryset(tenant)
 
 
-class PriorityForm(forms.Form):
+class PriorityForm(TicketChangeForm):
     priority = forms.ModelChoiceField(queryset=Priority.objects.none(), to_field_name="key")
 
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
@@ -132,7 +152,7 @@ class PriorityForm(forms.Form):
         self.fields["priority"].queryset = Priority.objects.for_tenant(tenant)
 
 
-class TierForm(forms.Form):
+class TierForm(TicketChangeForm):
     tier = forms.TypedChoiceField(choices=[(t, f"Tier {t}") for t in TIERS], coerce=int)
 
 

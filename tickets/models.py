@@ -111,6 +111,10 @@ class Ticket(TenantOwned):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Bumped by every event's write of the row (`services.common.ticket_write`): a change made
+    # from a page or an API read carries the version it saw, and a stale one is refused (409)
+    # instead of silently overwriting a colleague's change.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta(TenantOwned.Meta):
         ordering = ["-created_at"]
@@ -254,6 +258,9 @@ class TicketEvent(TenantOwned):
     to_value = models.CharField(max_length=250, blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The ticket version the event's write produced (null: recorded before versions, or
+    # outside a locked ticket write): a stale change lists the events since the version it saw.
+    ticket_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta(TenantOwned.Meta):
         ordering = ["created_at", "id"]

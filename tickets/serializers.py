@@ -51,8 +51,15 @@ class TicketListSerializer(serializers.ModelSerializer):
             "closed_at",
             "created_at",
             "updated_at",
+            "version",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "version": {
+                "help_text": "Bumped by every change: send it back (`version` in the body or "
+                "`If-Match`) with a change, and a stale one is refused with 409."
+            }
+        }
 
 
 class TicketDetailSerializer(TicketListSerializer):
@@ -154,12 +161,45 @@ class MessageCreateSerializer(serializers.Serializer):
         return internal
 
 
+def version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The ticket `version` the change is based on (or send `If-Match` with the "
+        "ETag of GET /api/tickets/{reference}/). A stale one answers 409 with the changes "
+        "since; leaving both out applies the change to the ticket as it is now (accepted "
+        "for older clients, but then a colleague's change can be overwritten unnoticed).",
+    )
+
+
 class StatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
+    version = version_field()
+
+
+class StaleChangeSerializer(serializers.Serializer):
+    actor = serializers.EmailField(allow_null=True)
+    kind = serializers.CharField()
+    field = serializers.CharField()
+    from_value = serializers.CharField()
+    to_value = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class StaleTicketSerializer(serializers.Serializer):
+    """The 409 body: the change was based on `expected`, the ticket is at `version`."""
+
+    detail = serializers.CharField()
+    reference = serializers.CharField()
+    expected = serializers.IntegerField()
+    version = serializers.IntegerField()
+    changes = StaleChangeSerializer(many=True)
 
 
 class AssignSerializer(serializers.Serializer):
     assignee = serializers.EmailField(allow_null=True, help_text="A staff member, or null.")
+    version = version_field()
 
     def validate_assignee(self, email: str | None) -> Membership | None:
         if email is None:

@@ -10,7 +10,7 @@ from .assignment import (
     ticket_set_tier,
 )
 from .attachments import attachments_validate
-from .common import ticket_event_record
+from .common import StaleTicket, ticket_event_record
 from .conversation import ticket_attach, ticket_reply, ticket_request_escalation
 from .creation import reference_next, ticket_create
 from .status import (
@@ -22,6 +22,7 @@ from .status import (
 )
 
 __all__ = [
+    "StaleTicket",
     "PLACEHOLDERS",
     "attachments_validate",
     "canned_render",

@@ -23,6 +23,7 @@ from .common import (
     ticket_touch,
     ticket_write,
     tickets_each,
+    version_check,
 )
 from .creation import unreachable_target_error
 
@@ -41,14 +42,20 @@ def ticket_assign(
     assignee: Membership | None,
     actor: Membership | None,
     at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
-    """Assign to a staff member of the tenant, or unassign with None."""
+    """Assign to a staff member of the tenant, or unassign with None.
+
+    `expected_version` (here and in the other single-ticket changes): the ticket version the
+    agent saw; another raises `StaleTicket` (checked under the row lock, so of two agents
+    racing from the same version exactly one wins)."""
     at = now_or(at)
     if assignee is not None and (
         assignee.tenant_id != tenant.pk or not assignee.is_staff_member or not assignee.is_active
     ):
         raise ValidationError({"assignee": "Assign to an active staff member of this tenant."})
     ticket_lock(tenant=tenant, ticket=ticket)
+    version_check(tenant=tenant, ticket=ticket, expected=expected_version)
     if ticket.status == Status.CLOSED:
         raise ValidationError({"assignee": "This ticket is closed."})
     old = ticket.assignee
@@ -77,12 +84,14 @@ def ticket_set_priority(
     priority: Priority,
     actor: Membership | None,
     at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
     """Change the priority; the clocks take the new targets (the ledger records the change)."""
     at = now_or(at)
     if priority.tenant_id != tenant.pk:
         raise ValidationError({"priority": "Unknown priority."})
     ticket_lock(tenant=tenant, ticket=ticket)
+    version_check(tenant=tenant, ticket=ticket, expected=expected_version)
     old = ticket.priority
     if old.pk == priority.pk:
         return ticket
@@ -120,11 +129,13 @@ def ticket_set_tier(
     tier: int,
     actor: Membership | None,
     at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
     at = now_or(at)
     if tier not in TIERS:
         raise ValidationError({"tier": "Tier is 1, 2 or 3."})
     ticket_lock(tenant=tenant, ticket=ticket)
+    version_check(tenant=tenant, ticket=ticket, expected=expected_version)
     old = ticket.tier
     if old == tier:
         return ticket

@@ -23,6 +23,7 @@ from .common import (
     ticket_lock,
     ticket_write,
     tickets_each,
+    version_check,
 )
 
 
@@ -101,10 +102,13 @@ def ticket_set_status(
     actor: Membership | None,
     at: datetime | None = None,
     from_status: str | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
-    """Change the status; `from_status` makes it conditional on the status the row really has."""
+    """Change the status; `from_status` makes it conditional on the status the row really has,
+    `expected_version` on the whole ticket being as the agent saw it (else `StaleTicket`)."""
     at = now_or(at)
     ticket_lock(tenant=tenant, ticket=ticket)
+    version_check(tenant=tenant, ticket=ticket, expected=expected_version)
     if from_status is not None and ticket.status != from_status:
         raise ValidationError(
             {"status": f"The ticket is {Status(ticket.status).label.lower()} now."}

@@ -26,11 +26,13 @@ from ..forms import (
     PriorityForm,
     StaffReplyForm,
     StatusForm,
+    TicketChangeForm,
     TierForm,
 )
 from ..models import CannedResponse, Status
 from ..pagination import InvalidCursor
 from ..presenters import reader_zone
+from ..services import StaleTicket
 from ..workflow import allowed_next
 from .common import add_service_errors, render_400
 from .filters import filters_from_params
@@ -157,7 +159,7 @@ def _work_context(request: HttpRequest, reference: str, **forms: Form) -> dict[s
     ticket = selectors.ticket_for_member_or_404(
         tenant=tenant, membership=membership, reference=reference
     )
-    initial_status = {"status": ticket.status}
+    version = {"version": ticket.version}
     return {
         "ticket": ticket,
         "zone": reader_zone(request),
@@ -170,11 +172,12 @@ def _work_context(request: HttpRequest, reference: str, **forms: Form) -> dict[s
         "next_statuses": [(s, Status(s).label) for s in allowed_next(ticket.status)],
         "reply_form": forms.get("reply_form") or StaffReplyForm(),
         "assign_form": forms.get("assign_form")
-        or AssignForm(tenant=tenant, initial={"assignee": ticket.assignee_id}),
+        or AssignForm(tenant=tenant, initial={"assignee": ticket.assignee_id, **version}),
         "priority_form": forms.get("priority_form")
-        or PriorityForm(tenant=tenant, initial={"priority": ticket.priority.key}),
-        "tier_form": forms.get("tier_form") or TierForm(initial={"tier": ticket.tier}),
-        "status_form": forms.get("status_form") or StatusForm(initial=initial_status),
+        or PriorityForm(tenant=tenant, initial={"priority": ticket.priority.key, **version}),
+        "tier_form": forms.get("tier_form") or TierForm(initial={"tier": ticket.tier, **version}),
+        "status_form": forms.get("status_form")
+        or StatusForm(initial={"status": ticket.status, **version}),
     }
 
 
@@ -211,9 +214,12 @@ def _work_change(
     request: HttpRequest,
     reference: str,
     form_name: str,
-    form: Form,
+    form: TicketChangeForm,
     apply: Callable[[Any, dict[str, Any]], None],
 ) -> HttpResponse:
+    """Apply one change from the work page. `apply` passes the form's `version` to the
+    service: a colleague's change since the page was loaded answers 409 with the page
+    re-rendered, saying who changed what and when, the agent's choice kept."""
     context = _work_context(request, reference, **{form_name: form})
     ticket = context["ticket"]
     if form.is_valid():
@@ -221,10 +227,22 @@ def _work_change(
             apply(ticket, form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
+        except StaleTicket as stale:
+            return _work_conflict(request, reference, form_name, form, stale)
         else:
             messages.success(request, "Saved.")
             return redirect("tickets:work", reference=ticket.reference)
     return render_400(request, "staff/ticket_work.html", context)
+
+
+def _work_conflict(
+    request: HttpRequest, reference: str, form_name: str, form: TicketChangeForm,
+    stale: StaleTicket,
+) -> HttpResponse:  # fmt: skip
+    form.with_version(stale.current)
+    context = _work_context(request, reference, **{form_name: form})  # the ticket as it is now
+    context["conflict"] = stale
+    return render(request, "staff/ticket_work.html", context, status=409)
 
 
 @member_required(Perm.TICKET_WORK)
@@ -233,7 +251,7 @@ def work_assign(request: HttpRequest, reference: str) -> HttpResponse:
     def apply(ticket: Any, data: dict[str, Any]) -> None:
         services.ticket_assign(
             tenant=request.tenant, ticket=ticket, assignee=data["assignee"],
-            actor=request.membership,
+            actor=request.membership, expected_version=data["version"],
         )  # fmt: skip
 
     form = AssignForm(request.POST, tenant=request.tenant)
@@ -245,8 +263,9 @@ def work_assign(request: HttpRequest, reference: str) -> HttpResponse:
 def work_status(request: HttpRequest, reference: str) -> HttpResponse:
     def apply(ticket: Any, data: dict[str, Any]) -> None:
         services.ticket_set_status(
-            tenant=request.tenant, ticket=ticket, status=data["status"], actor=request.membership
-        )
+            tenant=request.tenant, ticket=ticket, status=data["status"],
+            actor=request.membership, expected_version=data["version"],
+        )  # fmt: skip
 
     return _work_change(request, reference, "status_form", StatusForm(request.POST), apply)
 
@@ -257,7 +276,7 @@ def work_priority(request: HttpRequest, reference: str) -> HttpResponse:
     def apply(ticket: Any, data: dict[str, Any]) -> None:
         services.ticket_set_priority(
             tenant=request.tenant, ticket=ticket, priority=data["priority"],
-            actor=request.membership,
+            actor=request.membership, expected_version=data["version"],
         )  # fmt: skip
 
     form = PriorityForm(request.POST, tenant=request.tenant)
@@ -269,8 +288,9 @@ def work_priority(request: HttpRequest, reference: str) -> HttpResponse:
 def work_tier(request: HttpRequest, reference: str) -> HttpResponse:
     def apply(ticket: Any, data: dict[str, Any]) -> None:
         services.ticket_set_tier(
-            tenant=request.tenant, ticket=ticket, tier=data["tier"], actor=request.membership
-        )
+            tenant=request.tenant, ticket=ticket, tier=data["tier"],
+            actor=request.membership, expected_version=data["version"],
+        )  # fmt: skip
 
     return _work_change(request, reference, "tier_form", TierForm(request.POST), apply)
 
