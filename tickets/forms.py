@@ -171,6 +171,12 @@ class BulkForm(forms.Form):
         cleaned = super().clean()
         if not self.references:
             raise forms.ValidationError("Select at least one ticket.")
+        selected = len(set(self.references))
+        if selected > services.BULK_MAX:
+            raise forms.ValidationError(
+                f"{selected:,} tickets selected: at most {services.BULK_MAX:,} at once. "
+                "Nothing was changed; narrow the selection."
+            )
         if cleaned.get("action") == "status" and not cleaned.get("status"):
             self.add_error("status", "Choose a status.")
         return cleaned

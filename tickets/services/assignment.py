@@ -22,7 +22,6 @@ from .common import (
     ticket_lock,
     ticket_touch,
     ticket_write,
-    tickets_each,
     version_check,
 )
 from .creation import unreachable_target_error
@@ -153,23 +152,6 @@ def ticket_set_tier(
     )
     return ticket
 
-
-def ticket_bulk_assign(
-    *,
-    tenant: Tenant,
-    tickets: list[Ticket],
-    assignee: Membership | None,
-    actor: Membership,
-    at: datetime | None = None,
-) -> tuple[list[Ticket], dict[str, str]]:
-    """Each ticket in its own transaction; returns the changed ones and why the others failed."""
-    at = now_or(at)
-    return tickets_each(
-        tickets,
-        lambda ticket: ticket_assign(
-            tenant=tenant, ticket=ticket, assignee=assignee, actor=actor, at=at
-        ),
-    )
 
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")

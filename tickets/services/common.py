@@ -4,14 +4,12 @@ it, deadlines from the clocks and the search vector included, in one UPDATE)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchVector
-from django.core.exceptions import ValidationError
 from django.db.models import F, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -31,24 +29,6 @@ def now_or(at: datetime | None) -> datetime:
     if timezone.is_naive(at):
         raise ValueError("Naive datetime: pass an aware instant.")
     return at
-
-
-def tickets_each(
-    tickets: Iterable[Ticket], change: Callable[[Ticket], object]
-) -> tuple[list[Ticket], dict[str, str]]:
-    """Apply `change` to each ticket on its own (each service call is its own transaction,
-    so one refused ticket does not undo the others); returns the changed tickets and, by
-    reference, why the others were refused."""
-    changed: list[Ticket] = []
-    failed: dict[str, str] = {}
-    for ticket in tickets:
-        try:
-            change(ticket)
-        except ValidationError as error:
-            failed[ticket.reference] = "; ".join(error.messages)
-        else:
-            changed.append(ticket)
-    return changed, failed
 
 
 def ticket_event_record(

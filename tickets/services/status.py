@@ -22,7 +22,6 @@ from .common import (
     ticket_event_record,
     ticket_lock,
     ticket_write,
-    tickets_each,
     version_check,
 )
 
@@ -149,20 +148,3 @@ def ticket_reopen(
         from_status=Status.RESOLVED,
     )
 
-
-def ticket_bulk_set_status(
-    *,
-    tenant: Tenant,
-    tickets: list[Ticket],
-    status: str,
-    actor: Membership,
-    at: datetime | None = None,
-) -> tuple[list[Ticket], dict[str, str]]:
-    """Each ticket in its own transaction; returns the changed ones and why the others failed."""
-    at = now_or(at)
-    return tickets_each(
-        tickets,
-        lambda ticket: ticket_set_status(
-            tenant=tenant, ticket=ticket, status=status, actor=actor, at=at
-        ),
-    )

@@ -105,25 +105,37 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
         for error in form.errors.values():
             messages.error(request, " ".join(error))
         return redirect(_local_or_queue(request, request.POST.get("next", "")))
-    tickets = selectors.tickets_for_bulk(tenant=request.tenant, references=form.references)
-    if form.cleaned_data["action"] == "assign":
-        changed, failed = services.ticket_bulk_assign(
-            tenant=request.tenant,
-            tickets=tickets,
-            assignee=form.cleaned_data["assignee"],
+    data = form.cleaned_data
+    if data["action"] == "assign":
+        result = services.ticket_bulk_assign(
+            tenant=request.tenant, references=form.references, assignee=data["assignee"],
             actor=request.membership,
-        )
+        )  # fmt: skip
     else:
-        changed, failed = services.ticket_bulk_set_status(
-            tenant=request.tenant,
-            tickets=tickets,
-            status=form.cleaned_data["status"],
+        result = services.ticket_bulk_set_status(
+            tenant=request.tenant, references=form.references, status=data["status"],
             actor=request.membership,
-        )
-    messages.success(request, f"{len(changed)} ticket(s) updated.")
-    for reference, why in failed.items():
-        messages.error(request, f"{reference}: {why}")
+        )  # fmt: skip
+    _bulk_messages(request, result)
     return redirect("tickets:queue")
+
+
+SHOWN_PER_REASON = 20
+
+
+def _bulk_messages(request: HttpRequest, result: services.BulkResult) -> None:
+    """Exact counts, and each reason for refusal once with the tickets it refused."""
+    summary = f"{result.total:,} selected: {len(result.changed):,} updated"
+    if result.unchanged:
+        summary += f", {len(result.unchanged):,} already so (nothing to change)"
+    if result.refused:
+        summary += f", {len(result.refused):,} refused"
+    (messages.warning if result.refused else messages.success)(request, summary + ".")
+    for why, references in result.refused_by_reason().items():
+        shown = ", ".join(references[:SHOWN_PER_REASON])
+        more = len(references) - SHOWN_PER_REASON
+        tail = f" and {more:,} more" if more > 0 else ""
+        messages.error(request, f"Refused ({len(references):,}): {why} {shown}{tail}")
 
 
 @member_required(Perm.TICKET_LOG_ON_BEHALF)
