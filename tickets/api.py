@@ -27,6 +27,7 @@ from .serializers import (
     AssignSerializer,
     MessageCreateSerializer,
     MessageSerializer,
+    OutOfScopeSerializer,
     StaleTicketSerializer,
     StatusSerializer,
     TicketCreateSerializer,
@@ -271,6 +272,32 @@ class TicketAssign(TicketAPIView):
             assignee=serializer.validated_data["assignee"],
             actor=request.membership,
             expected_version=expected_version(request, serializer.validated_data.get("version")),
+        )
+        return self.detail(self.ticket(reference))
+
+
+class TicketOutOfScope(TicketAPIView):
+    """Close the ticket as out of scope, citing one of the tenant's exclusions (staff)."""
+
+    permission_classes = [HasTenantPerm.for_(Perm.TICKET_WORK)]
+
+    @extend_schema(
+        request=OutOfScopeSerializer,
+        parameters=[IF_MATCH],
+        responses={200: TicketDetailSerializer, 409: CONFLICT},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        ticket = self.ticket(reference)
+        serializer = OutOfScopeSerializer(data=request.data, context={"tenant": request.tenant})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.ticket_close_out_of_scope(
+            tenant=request.tenant,
+            ticket=ticket,
+            exclusion=data["exclusion"],
+            note=data["note"],
+            actor=request.membership,
+            expected_version=expected_version(request, data.get("version")),
         )
         return self.detail(self.ticket(reference))
 

@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 
 from ops.idempotency import OneTimeTokenMixin
-from sla.models import Channel, Priority
+from sla.exclusions import exclusions
+from sla.models import Channel, Exclusion, Priority
 from tenants.models import Membership, Tenant
 from tenants.roles import CLIENT_ROLES, STAFF_ROLES
 
@@ -154,6 +155,22 @@ class PriorityForm(TicketChangeForm):
 
 class TierForm(TicketChangeForm):
     tier = forms.TypedChoiceField(choices=[(t, f"Tier {t}") for t in TIERS], coerce=int)
+
+
+class ExclusionChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Exclusion) -> str:
+        return obj.title
+
+
+class OutOfScopeForm(TicketChangeForm):
+    exclusion = ExclusionChoice(queryset=Exclusion.objects.none(), label="Exclusion cited",
+                                empty_label="Choose the exclusion that applies…")  # fmt: skip
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                           max_length=2000, label="Note (history only)")  # fmt: skip
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["exclusion"].queryset = exclusions(tenant=tenant)
 
 
 class BulkForm(forms.Form):

@@ -115,6 +115,11 @@ class Ticket(TenantOwned):
     # from a page or an API read carries the version it saw, and a stale one is refused (409)
     # instead of silently overwriting a colleague's change.
     version = models.PositiveIntegerField(default=1)
+    # Closed as out of scope: the policy exclusion cited (the client's page shows its text).
+    out_of_scope = models.ForeignKey(
+        "sla.Exclusion", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,
+    )  # fmt: skip
 
     class Meta(TenantOwned.Meta):
         ordering = ["-created_at"]
@@ -128,6 +133,7 @@ class Ticket(TenantOwned):
             SameTenantForeignKey(field="category", name="ticket_category_same_tenant"),
             SameTenantForeignKey(field="assignee", name="ticket_assignee_same_tenant"),
             SameTenantForeignKey(field="policy", name="ticket_policy_same_tenant"),
+            SameTenantForeignKey(field="out_of_scope", name="ticket_exclusion_same_tenant"),
         ]
         indexes = [
             # The agent queue: open tickets of a tenant by nearest deadline (keyset pages).

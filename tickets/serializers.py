@@ -7,7 +7,8 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
-from sla.models import Channel, Priority
+from sla.exclusions import exclusions
+from sla.models import Channel, Exclusion, Priority
 from tenants.models import Membership
 
 from .models import Attachment, Category, Message, Status, Ticket
@@ -62,11 +63,21 @@ class TicketListSerializer(serializers.ModelSerializer):
         }
 
 
+class ExclusionCitedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    text = serializers.CharField(help_text="The policy's wording, as shown to the client.")
+
+
 class TicketDetailSerializer(TicketListSerializer):
     sla = serializers.SerializerMethodField()
+    out_of_scope = ExclusionCitedSerializer(
+        allow_null=True, read_only=True,
+        help_text="The policy exclusion cited when the ticket was closed as out of scope.",
+    )  # fmt: skip
 
     class Meta(TicketListSerializer.Meta):
-        fields = [*TicketListSerializer.Meta.fields, "description", "tags", "sla"]
+        fields = [*TicketListSerializer.Meta.fields, "description", "tags", "out_of_scope", "sla"]
         read_only_fields = fields
 
     def get_sla(self, ticket: Ticket) -> dict[str, Any]:
@@ -176,6 +187,21 @@ def version_field() -> serializers.IntegerField:
 class StatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     version = version_field()
+
+
+class OutOfScopeSerializer(serializers.Serializer):
+    exclusion = serializers.PrimaryKeyRelatedField(
+        queryset=Exclusion.objects.none(),
+        help_text="The id of one of the tenant's active exclusions (the policy page lists them).",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    version = version_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tenant = self.context.get("tenant")  # absent when the schema is generated
+        if tenant is not None:
+            self.fields["exclusion"].queryset = exclusions(tenant=tenant)
 
 
 class StaleChangeSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from .conversation import ticket_attach, ticket_reply, ticket_request_escalation
 from .creation import reference_next, ticket_create
 from .status import (
     ticket_close,
+    ticket_close_out_of_scope,
     ticket_reopen,
     ticket_resolve,
     ticket_set_status,
@@ -33,6 +34,7 @@ __all__ = [
     "ticket_bulk_assign",
     "ticket_bulk_set_status",
     "ticket_close",
+    "ticket_close_out_of_scope",
     "ticket_create",
     "ticket_event_record",
     "ticket_reopen",

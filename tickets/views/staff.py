@@ -23,6 +23,7 @@ from ..forms import (
     BulkForm,
     CannedForm,
     OnBehalfForm,
+    OutOfScopeForm,
     PriorityForm,
     StaffReplyForm,
     StatusForm,
@@ -190,6 +191,8 @@ def _work_context(request: HttpRequest, reference: str, **forms: Form) -> dict[s
         "tier_form": forms.get("tier_form") or TierForm(initial={"tier": ticket.tier, **version}),
         "status_form": forms.get("status_form")
         or StatusForm(initial={"status": ticket.status, **version}),
+        "out_of_scope_form": forms.get("out_of_scope_form")
+        or OutOfScopeForm(tenant=tenant, initial=version),
     }
 
 
@@ -305,6 +308,19 @@ def work_tier(request: HttpRequest, reference: str) -> HttpResponse:
         )  # fmt: skip
 
     return _work_change(request, reference, "tier_form", TierForm(request.POST), apply)
+
+
+@member_required(Perm.TICKET_WORK)
+@require_POST
+def work_out_of_scope(request: HttpRequest, reference: str) -> HttpResponse:
+    def apply(ticket: Any, data: dict[str, Any]) -> None:
+        services.ticket_close_out_of_scope(
+            tenant=request.tenant, ticket=ticket, exclusion=data["exclusion"],
+            note=data["note"], actor=request.membership, expected_version=data["version"],
+        )  # fmt: skip
+
+    form = OutOfScopeForm(request.POST, tenant=request.tenant)
+    return _work_change(request, reference, "out_of_scope_form", form, apply)
 
 
 @member_required(Perm.TICKET_WORK)
