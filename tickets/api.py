@@ -202,7 +202,14 @@ class TicketListCreate(TicketAPIView):
 
 
 class TicketDetail(TicketAPIView):
-    @extend_schema(responses=TicketDetailSerializer)
+    @extend_schema(
+        responses=OpenApiResponse(
+            TicketDetailSerializer,
+            description='The `ETag` header is the ticket\'s `version` (e.g. `"7"`): send it back '
+            "as `If-Match` with a status, assignment or out-of-scope change to have a stale "
+            "change refused with 409 instead of overwriting a colleague's.",
+        )
+    )
     def get(self, request: Request, reference: str) -> Response:
         return self.detail(self.ticket(reference))
 
