@@ -155,6 +155,9 @@ STORAGES = {
     },
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A queue bulk action posts one field per selected ticket (at most tickets.services.BULK_MAX,
+# 1,000): Django's default of 1,000 fields would refuse the largest selection with a bare 400.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_100
 
 # Attachments
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)

@@ -21,6 +21,7 @@ from .calendars import (
 from .models import (
     Calendar,
     Channel,
+    Exclusion,
     MaintenanceWindow,
     Metric,
     Plan,
@@ -206,8 +207,11 @@ class ThresholdsField(forms.CharField):
         for part in text.replace(" ", "").split(","):
             if not part:
                 continue
-            if not part.isdecimal() or not 1 <= int(part) <= 99:  # isdigit() admits "²"
-                raise forms.ValidationError(f"{part!r}: give percentages between 1 and 99.")
+            # isdigit() admits "²"; the length bound comes before int(), which refuses strings
+            # past 4,300 digits with a ValueError (a 500) and is slow on long ones anyway.
+            if len(part) > 3 or not part.isdecimal() or not 1 <= int(part) <= 99:
+                shown = part if len(part) <= 12 else f"{part[:12]}…"
+                raise forms.ValidationError(f"{shown!r}: give percentages between 1 and 99.")
             out.append(int(part))
         return sorted(set(out))
 
@@ -401,3 +405,31 @@ class MaintenanceWindowForm(TenantFormMixin, forms.ModelForm):
         if starts is not None and starts == ends:
             self.add_error("ends", "The window must end at a different time than it starts.")
         return data
+
+
+class ExclusionForm(TenantFormMixin, forms.ModelForm):
+    """One exclusion of the policy: a short title agents pick, the wording clients read."""
+
+    order = forms.IntegerField(min_value=0, max_value=1000, initial=0, required=False,
+                               help_text="Position on the policy page (0 first).")  # fmt: skip
+
+    class Meta:
+        model = Exclusion
+        fields = ["title", "text", "order", "is_active"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError("Give the exclusion a title.")
+        self._unique(Exclusion, "title", title)
+        return title
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("Give the policy's wording: clients are shown it.")
+        return text
+
+    def clean_order(self) -> int:
+        return self.cleaned_data.get("order") or 0

@@ -382,3 +382,30 @@ class MaintenanceWindow(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Exclusion(TenantOwned):
+    """Something the tenant's policy does not cover (the policy's "Exclusions" section): agents
+    close a ticket as out of scope citing one, and the client is shown its text.
+
+    Retired rather than deleted once cited: a closed ticket keeps pointing at the policy text
+    it was closed under."""
+
+    title = models.CharField(max_length=160, help_text="Short, e.g. 'Training and onboarding'.")
+    text = models.TextField(
+        max_length=2000, help_text="The policy's wording, shown to clients whose ticket cites it."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(
+        default=True, help_text="Listed on the policy page and offered to agents."
+    )
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["order", "title"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "title"], name="exclusion_title_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .calendar_cache import public_holidays
 from .calendars import DAY_NAMES, validate_weekly
 from .durations import format_duration
+from .exclusions import exclusions
 from .models import (
     Calendar,
     Channel,
@@ -295,17 +296,12 @@ def channel_rows(*, tenant: Tenant, plans: list[Plan]) -> list[ChannelRow]:
 
 
 def exclusion_items(*, tenant: Tenant, sections: list[dict[str, Any]]) -> list[str]:
-    """What support does not cover, as list items.
-
-    LEAD: when the Exclusion model lands (helper "races": `sla.exclusions.exclusions`), start
-    this function with
-        rows = [e.text for e in exclusions(tenant=tenant)]
-        if rows:
-            return rows
-    (falling back to the section's list for a tenant with no rows yet), so the page and the
-    out-of-scope closing cite the same text. Until then the section's list items are the
-    source; the demo's exclusions are seeded there (demo/seed_texts.py).
-    """
+    """What support does not cover, as list items: the tenant's exclusions (the same rows an
+    agent cites closing a ticket as out of scope), or the Exclusions section's list for a
+    tenant that keeps none as rows."""
+    rows = [exclusion.text for exclusion in exclusions(tenant=tenant)]
+    if rows:
+        return rows
     items: list[str] = []
     for item in sections:
         if item["section"].key != SectionKey.EXCLUSIONS:

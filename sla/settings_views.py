@@ -17,10 +17,12 @@ from tenants.access import member_required
 from tenants.roles import Perm
 
 from . import configuration, forms
+from . import exclusions as exclusion_services
 from .durations import describe_target_duration
 from .models import (
     Calendar,
     ClosureDate,
+    Exclusion,
     MaintenanceWindow,
     Plan,
     PolicySection,
@@ -278,6 +280,47 @@ def maintenance_delete(request: HttpRequest, window_id: int) -> HttpResponse:
         return redirect("sla:maintenance_list")
     return _confirm_page(request, f"maintenance window '{window.name}'", None,
                          "sla:maintenance_list")  # fmt: skip
+
+
+# --------------------------------------------------------------------------- exclusions
+
+
+@manage
+def exclusion_list(request: HttpRequest) -> HttpResponse:
+    rows = exclusion_services.exclusions(tenant=request.tenant, include_retired=True)
+    return render(request, "sla/exclusion_list.html", {"exclusions": rows})
+
+
+@manage
+def exclusion_edit(request: HttpRequest, exclusion_id: int | None = None) -> HttpResponse:
+    exclusion = _scoped(request, Exclusion, exclusion_id)
+    form = forms.ExclusionForm(request.POST or None, instance=exclusion, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exclusion_services.exclusion_save(tenant=request.tenant,
+                                              exclusion=form.save(commit=False))  # fmt: skip
+        except configuration.ConfigConflict as exc:
+            _refused(form, exc)
+        else:
+            return _after_save(request, None, "sla:exclusion_list")
+    title = f"Exclusion: {exclusion.title}" if exclusion_id else "New exclusion"
+    delete_url = _url("sla:exclusion_delete", exclusion_id=exclusion_id)
+    return _form_page(request, form, title, back="sla:exclusion_list", delete_url=delete_url)
+
+
+@manage
+@require_http_methods(["GET", "POST"])
+def exclusion_delete(request: HttpRequest, exclusion_id: int) -> HttpResponse:
+    exclusion = _scoped(request, Exclusion, exclusion_id)
+    what = f"exclusion '{exclusion.title}'"
+    if request.method != "POST":
+        return _confirm_page(request, what, None, "sla:exclusion_list")
+    try:
+        exclusion_services.exclusion_delete(tenant=request.tenant, exclusion=exclusion)
+    except exclusion_services.ExclusionCited as refusal:
+        return _confirm_page(request, what, str(refusal), "sla:exclusion_list", status=409)
+    messages.success(request, f"Deleted {what}.")
+    return redirect("sla:exclusion_list")
 
 
 # --------------------------------------------------------------------------- deleting

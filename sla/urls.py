@@ -35,4 +35,10 @@ urlpatterns = [
          name="maintenance_edit"),
     path("settings/sla/maintenance/<int:window_id>/delete/", s.maintenance_delete,
          name="maintenance_delete"),
+    path("settings/sla/exclusions/", s.exclusion_list, name="exclusion_list"),
+    path("settings/sla/exclusions/new/", s.exclusion_edit, name="exclusion_new"),
+    path("settings/sla/exclusions/<int:exclusion_id>/", s.exclusion_edit,
+         name="exclusion_edit"),
+    path("settings/sla/exclusions/<int:exclusion_id>/delete/", s.exclusion_delete,
+         name="exclusion_delete"),
 ]  # fmt: skip

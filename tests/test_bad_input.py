@@ -34,14 +34,8 @@ GARBAGE = [
     "9999-12-31 23:59",  # a valid date where calendar arithmetic overflows
     "2026-02-30",
 ]
-# (route, value) posts that 500 today in a file this walk's owner may not change; each is kept
-# out of the walk (which still throws everything else at the route) and pinned by an xfail
-# test below. Remove when fixed.
-KNOWN_BROKEN_POSTS = {
-    # sla/forms.py ThresholdsField: isdecimal() then int() on 5,000 digits (ValueError).
-    ("sla:policy_new", HUGE_INT),
-    ("sla:policy_edit", HUGE_INT),
-}
+# (route, value) posts kept out of the walk because they answer 500 (none today).
+KNOWN_BROKEN_POSTS: set[tuple[str, str]] = set()
 QUERY_KEYS = [
     "q",
     "page",
@@ -485,11 +479,6 @@ def test_a_130_cjk_character_file_name_is_accepted_by_every_upload_form(
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=False,
-    reason="sla/forms.py ThresholdsField calls int() on 5,000 digits: use "
-    "tenants.input_guard.query_int (issue #8 item 3; sla/forms.py is not this change's file)",
-)
 def test_a_5000_digit_warning_threshold_is_a_field_error(tenant_client, tenant_admin):
     from sla.models import Plan
     from tests.factories import PlanFactory

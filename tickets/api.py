@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -23,18 +28,79 @@ from .serializers import (
     AssignSerializer,
     MessageCreateSerializer,
     MessageSerializer,
+    OutOfScopeSerializer,
+    StaleTicketSerializer,
     StatusSerializer,
     TicketCreateSerializer,
     TicketDetailSerializer,
     TicketListSerializer,
 )
+from .services import StaleTicket
 from .views.filters import filters_from_params
 
 MAX_PAGE_SIZE = 100
 
 
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag of GET /api/tickets/{reference}/ (e.g. `"7"`): the change is refused '
+    "with 409 if the ticket changed since. Optional for backwards compatibility (without it, "
+    "or `version` in the body, the change applies to the ticket as it is now).",
+)
+CONFLICT = OpenApiResponse(
+    StaleTicketSerializer, description="The ticket changed since the version the change named."
+)
+
+
+def etag(ticket: Ticket) -> str:
+    return f'"{ticket.version}"'
+
+
+def expected_version(request: Request, body_version: int | None) -> int | None:
+    """The version a change is based on: `If-Match` (an ETag of ours) or the body's `version`."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return body_version
+    tag = header.strip().removeprefix("W/").strip('"')
+    if not tag.isdecimal() or len(tag) > 10:
+        raise ValidationError({"If-Match": 'An ETag of this ticket, e.g. "7".'})
+    if body_version is not None and body_version != int(tag):
+        raise ValidationError({"version": "Differs from If-Match: send one or the same."})
+    return int(tag)
+
+
+def stale_response(stale: StaleTicket) -> Response:
+    changes = [
+        {
+            "actor": e.actor.user.email if e.actor_id else None,
+            "kind": e.kind,
+            "field": e.field,
+            "from_value": e.from_value,
+            "to_value": e.to_value,
+            "at": e.created_at,
+        }
+        for e in stale.events
+    ]
+    body = {"detail": stale.message, "reference": stale.reference, "expected": stale.expected,
+            "version": stale.current, "changes": changes}  # fmt: skip
+    return Response(
+        StaleTicketSerializer(body).data,
+        status=status.HTTP_409_CONFLICT,
+        headers={"ETag": f'"{stale.current}"'},
+    )
+
+
 class TicketAPIView(IdempotentPostMixin, APIView):
-    """Every POST honours an `Idempotency-Key` header (ops.idempotency)."""
+    """Every POST honours an `Idempotency-Key` header (ops.idempotency); a change based on a
+    stale version answers 409 (`StaleTicket`)."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, StaleTicket):
+            return stale_response(exc)
+        return super().handle_exception(exc)
 
     def ticket(self, reference: str) -> Ticket:
         return selectors.ticket_for_member_or_404(
@@ -44,7 +110,7 @@ class TicketAPIView(IdempotentPostMixin, APIView):
     def detail(self, ticket: Ticket, *, code: int = status.HTTP_200_OK) -> Response:
         clocks = selectors.ticket_clocks(tenant=self.request.tenant, ticket=ticket)
         data = TicketDetailSerializer(ticket, context={"clocks": clocks}).data
-        return Response(data, status=code)
+        return Response(data, status=code, headers={"ETag": etag(ticket)})
 
 
 def _page_size(request: Request) -> int:
@@ -137,7 +203,14 @@ class TicketListCreate(TicketAPIView):
 
 
 class TicketDetail(TicketAPIView):
-    @extend_schema(responses=TicketDetailSerializer)
+    @extend_schema(
+        responses=OpenApiResponse(
+            TicketDetailSerializer,
+            description='The `ETag` header is the ticket\'s `version` (e.g. `"7"`): send it back '
+            "as `If-Match` with a status, assignment or out-of-scope change to have a stale "
+            "change refused with 409 instead of overwriting a colleague's.",
+        )
+    )
     def get(self, request: Request, reference: str) -> Response:
         return self.detail(self.ticket(reference))
 
@@ -170,7 +243,11 @@ class TicketMessages(TicketAPIView):
 
 
 class TicketStatus(TicketAPIView):
-    @extend_schema(request=StatusSerializer, responses=TicketDetailSerializer)
+    @extend_schema(
+        request=StatusSerializer,
+        parameters=[IF_MATCH],
+        responses={200: TicketDetailSerializer, 409: CONFLICT},
+    )
     def post(self, request: Request, reference: str) -> Response:
         ticket = self.ticket(reference)
         serializer = StatusSerializer(data=request.data)
@@ -180,6 +257,7 @@ class TicketStatus(TicketAPIView):
             ticket=ticket,
             status=serializer.validated_data["status"],
             actor=request.membership,
+            expected_version=expected_version(request, serializer.validated_data.get("version")),
         )
         return self.detail(self.ticket(reference))
 
@@ -187,7 +265,11 @@ class TicketStatus(TicketAPIView):
 class TicketAssign(TicketAPIView):
     permission_classes = [HasTenantPerm.for_(Perm.TICKET_WORK)]
 
-    @extend_schema(request=AssignSerializer, responses=TicketDetailSerializer)
+    @extend_schema(
+        request=AssignSerializer,
+        parameters=[IF_MATCH],
+        responses={200: TicketDetailSerializer, 409: CONFLICT},
+    )
     def post(self, request: Request, reference: str) -> Response:
         ticket = self.ticket(reference)
         serializer = AssignSerializer(data=request.data, context={"tenant": request.tenant})
@@ -197,6 +279,33 @@ class TicketAssign(TicketAPIView):
             ticket=ticket,
             assignee=serializer.validated_data["assignee"],
             actor=request.membership,
+            expected_version=expected_version(request, serializer.validated_data.get("version")),
+        )
+        return self.detail(self.ticket(reference))
+
+
+class TicketOutOfScope(TicketAPIView):
+    """Close the ticket as out of scope, citing one of the tenant's exclusions (staff)."""
+
+    permission_classes = [HasTenantPerm.for_(Perm.TICKET_WORK)]
+
+    @extend_schema(
+        request=OutOfScopeSerializer,
+        parameters=[IF_MATCH],
+        responses={200: TicketDetailSerializer, 409: CONFLICT},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        ticket = self.ticket(reference)
+        serializer = OutOfScopeSerializer(data=request.data, context={"tenant": request.tenant})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.ticket_close_out_of_scope(
+            tenant=request.tenant,
+            ticket=ticket,
+            exclusion=data["exclusion"],
+            note=data["note"],
+            actor=request.membership,
+            expected_version=expected_version(request, data.get("version")),
         )
         return self.detail(self.ticket(reference))
 

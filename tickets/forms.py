@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 
 from ops.idempotency import OneTimeTokenMixin
-from sla.models import Channel, Priority
+from sla.exclusions import exclusions
+from sla.models import Channel, Exclusion, Priority
 from tenants.models import Membership, Tenant
 from tenants.roles import CLIENT_ROLES, STAFF_ROLES
 
@@ -150,7 +151,27 @@ class StaffReplyForm(ReplyForm):
     internal = forms.BooleanField(required=False)
 
 
-class StatusForm(forms.Form):
+def version_field() -> forms.IntegerField:
+    """The ticket version the page showed: a change from an older one is refused (409)."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1
+    )
+
+
+class TicketChangeForm(forms.Form):
+    """A work-page change of one ticket field, made from the version the agent saw."""
+
+    version = version_field()
+
+    def with_version(self, version: int) -> None:
+        """After a conflict: the agent's choice kept, the version now the current one, so
+        submitting again (having read what changed) applies it."""
+        data = self.data.copy()
+        data["version"] = str(version)
+        self.data = data
+
+
+class StatusForm(TicketChangeForm):
     status = forms.ChoiceField(choices=Status.choices)
 
 
@@ -168,7 +189,7 @@ def staff_queryset(tenant: Tenant) -> Any:
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(TicketChangeForm):
     assignee = StaffChoice(queryset=Membership.objects.none(), required=False, label="Assignee")
 
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
@@ -176,7 +197,7 @@ class AssignForm(forms.Form):
         self.fields["assignee"].queryset = staff_queryset(tenant)
 
 
-class PriorityForm(forms.Form):
+class PriorityForm(TicketChangeForm):
     priority = forms.ModelChoiceField(queryset=Priority.objects.none(), to_field_name="key")
 
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
@@ -184,8 +205,24 @@ class PriorityForm(forms.Form):
         self.fields["priority"].queryset = Priority.objects.for_tenant(tenant)
 
 
-class TierForm(forms.Form):
+class TierForm(TicketChangeForm):
     tier = forms.TypedChoiceField(choices=[(t, f"Tier {t}") for t in TIERS], coerce=int)
+
+
+class ExclusionChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Exclusion) -> str:
+        return obj.title
+
+
+class OutOfScopeForm(TicketChangeForm):
+    exclusion = ExclusionChoice(queryset=Exclusion.objects.none(), label="Exclusion cited",
+                                empty_label="Choose the exclusion that applies…")  # fmt: skip
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                           max_length=2000, label="Note (history only)")  # fmt: skip
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["exclusion"].queryset = exclusions(tenant=tenant)
 
 
 class BulkForm(forms.Form):
@@ -203,6 +240,12 @@ class BulkForm(forms.Form):
         cleaned = super().clean()
         if not self.references:
             raise forms.ValidationError("Select at least one ticket.")
+        selected = len(set(self.references))
+        if selected > services.BULK_MAX:
+            raise forms.ValidationError(
+                f"{selected:,} tickets selected: at most {services.BULK_MAX:,} at once. "
+                "Nothing was changed; narrow the selection."
+            )
         if cleaned.get("action") == "status" and not cleaned.get("status"):
             self.add_error("status", "Choose a status.")
         return cleaned

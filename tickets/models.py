@@ -111,6 +111,15 @@ class Ticket(TenantOwned):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Bumped by every event's write of the row (`services.common.ticket_write`): a change made
+    # from a page or an API read carries the version it saw, and a stale one is refused (409)
+    # instead of silently overwriting a colleague's change.
+    version = models.PositiveIntegerField(default=1)
+    # Closed as out of scope: the policy exclusion cited (the client's page shows its text).
+    out_of_scope = models.ForeignKey(
+        "sla.Exclusion", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,
+    )  # fmt: skip
 
     class Meta(TenantOwned.Meta):
         ordering = ["-created_at"]
@@ -124,6 +133,7 @@ class Ticket(TenantOwned):
             SameTenantForeignKey(field="category", name="ticket_category_same_tenant"),
             SameTenantForeignKey(field="assignee", name="ticket_assignee_same_tenant"),
             SameTenantForeignKey(field="policy", name="ticket_policy_same_tenant"),
+            SameTenantForeignKey(field="out_of_scope", name="ticket_exclusion_same_tenant"),
         ]
         indexes = [
             # The agent queue: open tickets of a tenant by nearest deadline (keyset pages).
@@ -254,6 +264,9 @@ class TicketEvent(TenantOwned):
     to_value = models.CharField(max_length=250, blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The ticket version the event's write produced (null: recorded before versions, or
+    # outside a locked ticket write): a stale change lists the events since the version it saw.
+    ticket_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta(TenantOwned.Meta):
         ordering = ["created_at", "id"]

@@ -364,11 +364,3 @@ def canned_or_404(*, tenant: Tenant, canned_id: int) -> CannedResponse:
 
 def escalation_requested(*, ticket: Ticket) -> bool:
     return ticket.events.filter(kind="escalation_requested").exists()
-
-
-def tickets_for_bulk(*, tenant: Tenant, references: list[str]) -> list[Ticket]:
-    return list(
-        Ticket.objects.for_tenant(tenant)
-        .filter(reference__in=references[:500])
-        .select_related("priority", "assignee__user")
-    )

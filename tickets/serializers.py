@@ -7,7 +7,8 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
-from sla.models import Channel, Priority
+from sla.exclusions import exclusions
+from sla.models import Channel, Exclusion, Priority
 from tenants.models import Membership
 
 from .models import Attachment, Category, Message, Status, Ticket
@@ -51,15 +52,32 @@ class TicketListSerializer(serializers.ModelSerializer):
             "closed_at",
             "created_at",
             "updated_at",
+            "version",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "version": {
+                "help_text": "Bumped by every change: send it back (`version` in the body or "
+                "`If-Match`) with a change, and a stale one is refused with 409."
+            }
+        }
+
+
+class ExclusionCitedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    text = serializers.CharField(help_text="The policy's wording, as shown to the client.")
 
 
 class TicketDetailSerializer(TicketListSerializer):
     sla = serializers.SerializerMethodField()
+    out_of_scope = ExclusionCitedSerializer(
+        allow_null=True, read_only=True,
+        help_text="The policy exclusion cited when the ticket was closed as out of scope.",
+    )  # fmt: skip
 
     class Meta(TicketListSerializer.Meta):
-        fields = [*TicketListSerializer.Meta.fields, "description", "tags", "sla"]
+        fields = [*TicketListSerializer.Meta.fields, "description", "tags", "out_of_scope", "sla"]
         read_only_fields = fields
 
     def get_sla(self, ticket: Ticket) -> dict[str, Any]:
@@ -154,12 +172,60 @@ class MessageCreateSerializer(serializers.Serializer):
         return internal
 
 
+def version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The ticket `version` the change is based on (or send `If-Match` with the "
+        "ETag of GET /api/tickets/{reference}/). A stale one answers 409 with the changes "
+        "since; leaving both out applies the change to the ticket as it is now (accepted "
+        "for older clients, but then a colleague's change can be overwritten unnoticed).",
+    )
+
+
 class StatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
+    version = version_field()
+
+
+class OutOfScopeSerializer(serializers.Serializer):
+    exclusion = serializers.PrimaryKeyRelatedField(
+        queryset=Exclusion.objects.none(),
+        help_text="The id of one of the tenant's active exclusions (the policy page lists them).",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    version = version_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tenant = self.context.get("tenant")  # absent when the schema is generated
+        if tenant is not None:
+            self.fields["exclusion"].queryset = exclusions(tenant=tenant)
+
+
+class StaleChangeSerializer(serializers.Serializer):
+    actor = serializers.EmailField(allow_null=True)
+    kind = serializers.CharField()
+    field = serializers.CharField()
+    from_value = serializers.CharField()
+    to_value = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class StaleTicketSerializer(serializers.Serializer):
+    """The 409 body: the change was based on `expected`, the ticket is at `version`."""
+
+    detail = serializers.CharField()
+    reference = serializers.CharField()
+    expected = serializers.IntegerField()
+    version = serializers.IntegerField()
+    changes = StaleChangeSerializer(many=True)
 
 
 class AssignSerializer(serializers.Serializer):
     assignee = serializers.EmailField(allow_null=True, help_text="A staff member, or null.")
+    version = version_field()
 
     def validate_assignee(self, email: str | None) -> Membership | None:
         if email is None:

@@ -28,6 +28,8 @@ urlpatterns = [
     path("work/<str:reference>/status/", staff.work_status, name="work_status"),
     path("work/<str:reference>/priority/", staff.work_priority, name="work_priority"),
     path("work/<str:reference>/tier/", staff.work_tier, name="work_tier"),
+    path("work/<str:reference>/out-of-scope/", staff.work_out_of_scope,
+         name="work_out_of_scope"),  # fmt: skip
     path(
         "work/<str:reference>/canned/<int:canned_id>/", staff.canned_fill, name="canned_fill"
     ),

@@ -362,7 +362,7 @@ def test_agents_cannot_retry_a_recompute(tenant_client, agent, tenant):
     assert job.status == RecomputeJob.Status.FAILED
 
 
-@pytest.mark.parametrize("text", ["²", "50, ²", "x"])
+@pytest.mark.parametrize("text", ["²", "50, ²", "x", "9" * 5_000, "50, " + "1" * 5_000])
 def test_warning_thresholds_refuse_what_is_not_a_whole_percentage(text):
     # "²".isdigit() is true but int("²") raises: a field error, never a 500.
     from django import forms as django_forms
@@ -377,3 +377,74 @@ def test_warning_thresholds_are_sorted_and_unique():
     from sla.forms import ThresholdsField
 
     assert ThresholdsField().clean("80, 50,80") == [50, 80]
+
+
+def test_a_5000_digit_threshold_is_a_short_field_error():
+    """int() refuses strings past 4,300 digits with ValueError: that was a 500."""
+    from django import forms as django_forms
+
+    from sla.forms import ThresholdsField
+
+    with pytest.raises(django_forms.ValidationError) as refused:
+        ThresholdsField().clean("50, " + "9" * 5_000)
+    assert "between 1 and 99" in refused.value.messages[0]
+    assert len(refused.value.messages[0]) < 100  # the number is not echoed back whole
+
+
+# --------------------------------------------------------------------------- exclusions (#12.5)
+
+
+def test_it_keeps_the_exclusion_list(admin_client, tenant, other_tenant):
+    from sla.exclusions import exclusions
+    from sla.models import Exclusion
+
+    data = {"title": "Training", "text": "Training and onboarding of new users.", "order": "1",
+            "is_active": "on"}  # fmt: skip
+    assert admin_client.post("/settings/sla/exclusions/new/", data).status_code == 302
+    page = admin_client.get("/settings/sla/exclusions/")
+    assert page.status_code == 200
+    assert "Training and onboarding of new users." in page.content.decode()
+    training = Exclusion.objects.get(tenant=tenant, title="Training")
+    # Bad input is a 400 with field errors: blanks, a duplicate title, a negative order.
+    for bad, field in [({**data, "title": "  "}, "title"), ({**data, "text": ""}, "text"),
+                       ({**data, "order": "-1"}, "order")]:  # fmt: skip
+        response = admin_client.post("/settings/sla/exclusions/new/", bad)
+        assert response.status_code == 400 and field in response.context["form"].errors
+    duplicate = admin_client.post("/settings/sla/exclusions/new/", data)
+    assert duplicate.status_code == 400
+    assert "already uses" in duplicate.context["form"].errors["title"][0]
+    # Retired: kept for the tickets that cite it, gone from the selector the page reads.
+    edit = admin_client.post(f"/settings/sla/exclusions/{training.pk}/", {**data})
+    assert edit.status_code == 302
+    admin_client.post(f"/settings/sla/exclusions/{training.pk}/",
+                      {k: v for k, v in data.items() if k != "is_active"})  # fmt: skip
+    assert list(exclusions(tenant=tenant)) == []
+    assert list(exclusions(tenant=tenant, include_retired=True)) == [training]
+    # Another tenant's exclusion is a 404 like a missing one.
+    theirs = Exclusion.objects.create(tenant=other_tenant, title="Hardware", text="x")
+    assert admin_client.get(f"/settings/sla/exclusions/{theirs.pk}/").status_code == 404
+    assert admin_client.post(f"/settings/sla/exclusions/{theirs.pk}/delete/").status_code == 404
+    assert Exclusion.objects.filter(pk=theirs.pk).exists()
+    assert admin_client.post(f"/settings/sla/exclusions/{training.pk}/delete/").status_code == 302
+    assert not Exclusion.objects.filter(pk=training.pk).exists()
+
+
+def test_agents_cannot_edit_exclusions(tenant_client, agent, tenant):
+    login_as(tenant_client, agent)
+    assert tenant_client.get("/settings/sla/exclusions/").status_code == 404
+    response = tenant_client.post("/settings/sla/exclusions/new/", {"title": "x", "text": "y"})
+    assert response.status_code == 404
+
+
+def test_a_cited_exclusion_is_retired_not_deleted(admin_client, tenant, client_user, agent):
+    from sla.models import Exclusion
+    from tests.tickets.factories import make_ticket as make_real_ticket
+    from tickets.services import ticket_close_out_of_scope
+
+    exclusion = Exclusion.objects.create(tenant=tenant, title="Hardware", text="Hardware issues.")
+    ticket = make_real_ticket(client_user)
+    ticket_close_out_of_scope(tenant=tenant, ticket=ticket, exclusion=exclusion, actor=agent)
+    response = admin_client.post(f"/settings/sla/exclusions/{exclusion.pk}/delete/")
+    assert response.status_code == 409
+    assert "1 ticket cite it" in response.content.decode()
+    assert Exclusion.objects.filter(pk=exclusion.pk).exists()

@@ -20,6 +20,7 @@ from sla.models import (
 )
 from tests.conftest import login_as
 from tests.sla.factories import CalendarFactory, TargetFactory, make_ticket, start_clocks
+from tickets.models import Ticket
 
 
 @pytest.fixture
@@ -372,11 +373,6 @@ def test_a_calendar_edit_that_strands_a_target_is_refused(tenant_client, tenant_
     assert target.calendar_id == calendar.pk
 
 
-@pytest.mark.xfail(
-    reason="tickets side (helper 'seam'): ticket creation must catch "
-    "sla.calendars.CalendarHorizonExceeded from clocks_start and answer 400",
-    strict=False,
-)
 def test_ticket_creation_on_a_stranded_legacy_target_is_a_clear_400(client, client_user):
     """A configuration stored before targets were bounded (written straight to the table):
     creating a ticket must say what is wrong, quickly, not spin and answer 500."""
@@ -392,6 +388,14 @@ def test_ticket_creation_on_a_stranded_legacy_target_is_a_clear_400(client, clie
                                              "priority": "critical"},
                            content_type="application/json")  # fmt: skip
     assert response.status_code == 400
+    assert "cannot be computed" in response.json()["priority"][0]
+    assert not Ticket.objects.filter(tenant=client_user.tenant).exists()
+    # The portal form: the same clear message on the priority field, what was typed kept.
+    page = client.post("/tickets/new/", {"subject": "Down", "description": "typed text",
+                                         "priority": "critical"})  # fmt: skip
+    assert page.status_code == 400
+    assert "cannot be computed" in str(page.context["form"].errors["priority"])
+    assert "typed text" in page.content.decode()
 
 
 def test_holidays_list_the_observed_day_once_unless_we_would_open_on_the_actual_day(bytez):

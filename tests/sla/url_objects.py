@@ -8,6 +8,7 @@ from sla.models import (
     ClockSegment,
     ClockStatus,
     ClosureDate,
+    Exclusion,
     MaintenanceWindow,
     Metric,
     PolicySection,
@@ -63,6 +64,9 @@ URL_OBJECTS = {
     ).pk,
     "window_id": lambda tenant: MaintenanceWindow.objects.create(
         tenant=tenant, name="Nightly", weekdays=[0], starts=time(1), ends=time(2), time_zone="UTC"
+    ).pk,
+    "exclusion_id": lambda tenant: Exclusion.objects.create(
+        tenant=tenant, title=f"Hardware {Exclusion.objects.count()}", text="Hardware issues."
     ).pk,
     "admin:sla.calendar": lambda tenant: CalendarFactory(tenant=tenant).pk,
     "admin:sla.closuredate": lambda tenant: ClosureDate.objects.create(

@@ -4,6 +4,7 @@ import pytest
 import time_machine
 
 from tests.conftest import login_as
+from tests.factories import CustomerFactory, client_membership
 from tickets import services
 from tickets.models import CannedResponse, Message, Status, Ticket, TicketEvent
 
@@ -211,3 +212,62 @@ def test_canned_responses_fill_placeholders(client, client_user, agent, tenant_a
     )
     name = client_user.user.full_name
     assert f"Hi {name}, re {ticket.reference}" in text
+
+
+def _many_tickets(requester, count: int) -> list[str]:
+    """`count` tickets through the creation service (clocks and all)."""
+    priority = sla_config(requester.tenant, requester.customer.plan)["high"]
+    return [
+        services.ticket_create(tenant=requester.tenant, requester=requester, subject=f"Bulk {i}",
+                               description="x", priority=priority).reference
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def test_a_bulk_action_over_the_old_500_limit_acts_on_every_ticket(
+    client, client_user, agent, other_tenant, configured
+):
+    """Issue #9 item 8: 600 selected answered "500 ticket(s) updated" and left 100 alone."""
+    from django.contrib.messages import get_messages
+
+    references = _many_tickets(client_user, 600)
+    tenant = client_user.tenant
+    closed = references[10]
+    services.ticket_close(tenant=tenant, ticket=Ticket.objects.get(reference=closed), actor=agent)
+    already = Ticket.objects.get(reference=references[20])
+    services.ticket_assign(tenant=tenant, ticket=already, assignee=agent, actor=agent)
+    foreign = make_ticket(client_membership(other_tenant, CustomerFactory(tenant=other_tenant)))
+    login_as(client, agent)
+    response = client.post("/queue/bulk/", {
+        "references": [*references, foreign.reference], "action": "assign", "assignee": agent.pk,
+    })  # fmt: skip
+    assert response.status_code == 302
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert texts[0] == ("601 selected: 598 updated, 1 already so (nothing to change), "
+                        "2 refused.")  # fmt: skip
+    assert any(t.startswith("Refused (1): This ticket is closed.") and closed in t for t in texts)
+    assert any(t.startswith("Refused (1): No such ticket.") and foreign.reference in t
+               for t in texts)  # fmt: skip
+    mine = Ticket.objects.filter(tenant=client_user.tenant)
+    assert mine.filter(assignee=agent).count() == 599
+    assert mine.exclude(assignee=agent).get().reference == closed
+    assert Ticket.objects.get(pk=foreign.pk).assignee_id is None
+    assigned = TicketEvent.objects.filter(kind="assigned", tenant=tenant)
+    assert assigned.count() == 598 + 1  # one event per changed ticket, plus the earlier one
+
+
+def test_a_bulk_selection_past_the_limit_is_refused_with_the_limit_stated(
+    client, client_user, agent, configured
+):
+    from django.contrib.messages import get_messages
+
+    ticket = make_ticket(client_user)
+    login_as(client, agent)
+    references = [ticket.reference] + [f"ACM-{n}" for n in range(5000, 6000)]
+    response = client.post("/queue/bulk/", {"references": references, "action": "status",
+                                            "status": "on_hold"})  # fmt: skip
+    assert response.status_code == 302
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert texts == ["1,001 tickets selected: at most 1,000 at once. Nothing was changed; "
+                     "narrow the selection."]  # fmt: skip
+    assert Ticket.objects.get(pk=ticket.pk).status != Status.ON_HOLD

@@ -169,11 +169,11 @@ def test_bulk_status_reports_what_failed(client_user, agent):
     tenant = client_user.tenant
     a, b = make_ticket(client_user), make_ticket(client_user)
     services.ticket_close(tenant=tenant, ticket=b, actor=agent)
-    changed, failed = services.ticket_bulk_set_status(
-        tenant=tenant, tickets=[a, b], status=Status.ON_HOLD, actor=agent
+    result = services.ticket_bulk_set_status(
+        tenant=tenant, references=[a.reference, b.reference], status=Status.ON_HOLD, actor=agent
     )
-    assert changed == [a]
-    assert list(failed) == [b.reference]
+    assert result.changed == [a.reference]
+    assert list(result.refused) == [b.reference]
 
 
 def test_the_search_vector_covers_public_messages_only(client_user, agent):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sla import services as sla_services
+from sla.calendars import CalendarHorizonExceeded
 from sla.models import Priority
 from tenants.models import Membership, Tenant
 
@@ -21,8 +22,9 @@ from .common import (
     ticket_lock,
     ticket_touch,
     ticket_write,
-    tickets_each,
+    version_check,
 )
+from .creation import unreachable_target_error
 
 TIERS = (1, 2, 3)
 
@@ -39,14 +41,20 @@ def ticket_assign(
     assignee: Membership | None,
     actor: Membership | None,
     at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
-    """Assign to a staff member of the tenant, or unassign with None."""
+    """Assign to a staff member of the tenant, or unassign with None.
+
+    `expected_version` (here and in the other single-ticket changes): the ticket version the
+    agent saw; another raises `StaleTicket` (checked under the row lock, so of two agents
+    racing from the same version exactly one wins)."""
     at = now_or(at)
     if assignee is not None and (
         assignee.tenant_id != tenant.pk or not assignee.is_staff_member or not assignee.is_active
     ):
         raise ValidationError({"assignee": "Assign to an active staff member of this tenant."})
     ticket_lock(tenant=tenant, ticket=ticket)
+    version_check(tenant=tenant, ticket=ticket, expected=expected_version)
     if ticket.status == Status.CLOSED:
         raise ValidationError({"assignee": "This ticket is closed."})
     old = ticket.assignee
@@ -75,12 +83,14 @@ def ticket_set_priority(
     priority: Priority,
     actor: Membership | None,
     at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
     """Change the priority; the clocks take the new targets (the ledger records the change)."""
     at = now_or(at)
     if priority.tenant_id != tenant.pk:
         raise ValidationError({"priority": "Unknown priority."})
     ticket_lock(tenant=tenant, ticket=ticket)
+    version_check(tenant=tenant, ticket=ticket, expected=expected_version)
     old = ticket.priority
     if old.pk == priority.pk:
         return ticket
@@ -88,10 +98,13 @@ def ticket_set_priority(
         raise ValidationError({"priority": "This ticket is closed."})
     changes = TicketChanges()
     changes.set(ticket, priority=priority)
-    deadlines = sla_services.clocks_on_priority_change(
-        tenant=tenant, ticket=ticket, priority=priority, at=at,
-        pause_reason=PAUSE_REASON.get(ticket.status, ""),
-    )  # fmt: skip
+    try:
+        deadlines = sla_services.clocks_on_priority_change(
+            tenant=tenant, ticket=ticket, priority=priority, at=at,
+            pause_reason=PAUSE_REASON.get(ticket.status, ""),
+        )  # fmt: skip
+    except CalendarHorizonExceeded as error:  # the transaction rolls back: nothing changed
+        raise unreachable_target_error(priority=priority, error=error) from error
     changes.deadlines(ticket, deadlines)
     ticket_event_record(
         tenant=tenant,
@@ -115,11 +128,13 @@ def ticket_set_tier(
     tier: int,
     actor: Membership | None,
     at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
     at = now_or(at)
     if tier not in TIERS:
         raise ValidationError({"tier": "Tier is 1, 2 or 3."})
     ticket_lock(tenant=tenant, ticket=ticket)
+    version_check(tenant=tenant, ticket=ticket, expected=expected_version)
     old = ticket.tier
     if old == tier:
         return ticket
@@ -137,23 +152,6 @@ def ticket_set_tier(
     )
     return ticket
 
-
-def ticket_bulk_assign(
-    *,
-    tenant: Tenant,
-    tickets: list[Ticket],
-    assignee: Membership | None,
-    actor: Membership,
-    at: datetime | None = None,
-) -> tuple[list[Ticket], dict[str, str]]:
-    """Each ticket in its own transaction; returns the changed ones and why the others failed."""
-    at = now_or(at)
-    return tickets_each(
-        tickets,
-        lambda ticket: ticket_assign(
-            tenant=tenant, ticket=ticket, assignee=assignee, actor=actor, at=at
-        ),
-    )
 
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")

@@ -4,15 +4,13 @@ it, deadlines from the clocks and the search vector included, in one UPDATE)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchVector
-from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery, TextField, Value
+from django.db.models import F, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -33,24 +31,6 @@ def now_or(at: datetime | None) -> datetime:
     return at
 
 
-def tickets_each(
-    tickets: Iterable[Ticket], change: Callable[[Ticket], object]
-) -> tuple[list[Ticket], dict[str, str]]:
-    """Apply `change` to each ticket on its own (each service call is its own transaction,
-    so one refused ticket does not undo the others); returns the changed tickets and, by
-    reference, why the others were refused."""
-    changed: list[Ticket] = []
-    failed: dict[str, str] = {}
-    for ticket in tickets:
-        try:
-            change(ticket)
-        except ValidationError as error:
-            failed[ticket.reference] = "; ".join(error.messages)
-        else:
-            changed.append(ticket)
-    return changed, failed
-
-
 def ticket_event_record(
     *,
     tenant: Tenant,
@@ -69,6 +49,7 @@ def ticket_event_record(
     if kind not in EventKind.values:
         raise ValueError(f"Unknown ticket event kind {kind!r}: add it to EventKind.")
     return TicketEvent.objects.create(
+        ticket_version=getattr(ticket, "write_version", None),
         tenant=tenant,
         ticket=ticket,
         actor=actor,
@@ -85,7 +66,10 @@ def ticket_lock(*, tenant: Tenant, ticket: Ticket) -> None:
     """Lock the ticket row for the rest of the transaction and refresh its mutable fields.
 
     Two agents changing the status at once are serialised here, so each transition is
-    validated against the status the row really has, not the one a stale page showed.
+    validated against the status the row really has, not the one a stale page showed; a
+    change that names the version it saw is checked against it here too (`version_check`).
+    `write_version` is the version this transaction's `ticket_write` produces: the events
+    recorded meanwhile carry it, so a stale change can list what happened since.
 
     THE LOCK ORDER (one everywhere, so events and the SLA recompute cannot deadlock): the
     ticket row first (here; several rows: ascending id, `deadlines.TicketRowsForSla.lock`),
@@ -98,12 +82,65 @@ def ticket_lock(*, tenant: Tenant, ticket: Ticket) -> None:
         .filter(pk=ticket.pk)
         .values(
             "status", "assignee_id", "priority_id", "tier", "policy_id", "first_responded_at",
-            "resolved_at", "closed_at",
+            "resolved_at", "closed_at", "version",
         )
         .get()
     )
     for name, value in row.items():
         setattr(ticket, name, value)
+    ticket.write_version = row["version"] + 1
+
+
+class StaleTicket(Exception):
+    """The change was made from version `expected` of the ticket; it is at `current` now.
+
+    Not a ValidationError: the input was fine, the agent's view of the ticket was not — the
+    API answers 409 and the work page re-renders with who changed what since."""
+
+    def __init__(self, *, ticket: Ticket, expected: int, events: list[TicketEvent]) -> None:
+        self.ticket = ticket
+        self.reference = ticket.reference
+        self.expected = expected
+        self.current = ticket.version
+        self.events = events
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        changes = "; ".join(event_describe(e) for e in self.events) or "it was changed"
+        return (
+            f"{self.reference} changed after you loaded it (version {self.expected}, now "
+            f"{self.current}): {changes}. Nothing was saved; check the ticket as it is now and "
+            "submit again if your change still applies."
+        )
+
+
+def event_describe(event: TicketEvent) -> str:
+    """"alice@example.com changed assignee from — to bob@example.com at 2026-… UTC"."""
+    who = event.actor.user.email if event.actor_id else "the system"
+    when = event.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if event.field:
+        what = (
+            f"changed {event.field} from {event.from_value or '—'} to {event.to_value or '—'}"
+        )
+    else:
+        what = f"recorded {EventKind(event.kind).label.lower()}"
+    return f"{who} {what} at {when}"
+
+
+def version_check(*, tenant: Tenant, ticket: Ticket, expected: int | None) -> None:
+    """Refuse a change made from another version than the row's (call after `ticket_lock`,
+    so no write can slip in between the check and the change). None: the caller named no
+    version (older API clients): the change applies to whatever the ticket is now."""
+    if expected is None or expected == ticket.version:
+        return
+    events = list(
+        TicketEvent.objects.for_tenant(tenant)
+        .filter(ticket_id=ticket.pk, ticket_version__gt=expected)
+        .select_related("actor__user")
+        .order_by("created_at", "id")
+    )
+    raise StaleTicket(ticket=ticket, expected=expected, events=events)
 
 
 @dataclass
@@ -124,13 +161,18 @@ class TicketChanges:
 
 
 def ticket_write(*, tenant: Tenant, ticket: Ticket, at: datetime, changes: TicketChanges) -> None:
-    """The event's one UPDATE of the ticket row: `updated_at`, the changed fields, and the
-    search vector when the public text changed."""
+    """The event's one UPDATE of the ticket row: `updated_at`, the changed fields, the search
+    vector when the public text changed, and the version (+1 in SQL, so it is right even for
+    a caller that did not lock; `ticket_lock` told the instance what it will be)."""
     ticket.updated_at = at
     values: dict[str, Any] = {name: getattr(ticket, name) for name in sorted(changes.fields)}
     if changes.search:
         values["search_vector"] = search_vector_expression()
-    Ticket.objects.for_tenant(tenant).filter(pk=ticket.pk).update(updated_at=at, **values)
+    Ticket.objects.for_tenant(tenant).filter(pk=ticket.pk).update(
+        updated_at=at, version=F("version") + 1, **values
+    )
+    if getattr(ticket, "write_version", None) is not None:
+        ticket.version = ticket.write_version
 
 
 def ticket_touch(*, tenant: Tenant, ticket: Ticket, at: datetime, fields: list[str]) -> None:

@@ -159,6 +159,7 @@ def ticket_attach(
 ) -> list:
     """Attach files to the ticket itself (not to a message)."""
     at = now_or(at)
+    ticket_lock(tenant=tenant, ticket=ticket)  # the status checked is the row's, not a copy's
     if ticket.status == Status.CLOSED:
         raise ValidationError({"attachments": "This ticket is closed."})
     created = attachments_add(

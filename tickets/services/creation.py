@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from sla import services as sla_services
+from sla.calendars import CalendarHorizonExceeded
 from sla.models import Channel, Priority
 from tenants.models import Customer, Membership, Tenant
 
@@ -37,6 +38,19 @@ def reference_next(*, tenant: Tenant) -> tuple[int, str]:
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return counter.last_number, f"{tenant.reference_prefix}-{counter.last_number}"
+
+
+def unreachable_target_error(
+    *, priority: Priority, error: CalendarHorizonExceeded
+) -> ValidationError:
+    """A target stored before targets were bounded can lie beyond the calendar's search
+    horizon: the requester is told what is wrong (a 400), not a 500; the settings pages
+    refuse such targets today, so only a legacy configuration reaches this."""
+    return ValidationError({"priority": (
+        f"This organisation's service levels for priority {priority.label} cannot be computed "
+        f"({error}). Choose another priority or ask the support team to correct the "
+        "support calendar or target."
+    )})  # fmt: skip
 
 
 def _check_create(
@@ -80,9 +94,12 @@ def ticket_create(
     customer = Customer.objects.for_tenant(tenant).select_related("plan").get(
         pk=requester.customer_id
     )
-    clock_plan = sla_services.clocks_plan(
-        tenant=tenant, plan=customer.plan, priority=priority, at=at
-    )
+    try:
+        clock_plan = sla_services.clocks_plan(
+            tenant=tenant, plan=customer.plan, priority=priority, at=at
+        )
+    except CalendarHorizonExceeded as error:
+        raise unreachable_target_error(priority=priority, error=error) from error
     deadlines = clock_plan.deadlines
     number, reference = reference_next(tenant=tenant)
     subject, description = subject.strip(), description.strip()

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sla import services as sla_services
+from sla.models import Exclusion
 from sla.ports import TicketDeadlines
 from tenants.models import Membership, Tenant
 
@@ -22,7 +23,7 @@ from .common import (
     ticket_event_record,
     ticket_lock,
     ticket_write,
-    tickets_each,
+    version_check,
 )
 
 
@@ -101,10 +102,13 @@ def ticket_set_status(
     actor: Membership | None,
     at: datetime | None = None,
     from_status: str | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
-    """Change the status; `from_status` makes it conditional on the status the row really has."""
+    """Change the status; `from_status` makes it conditional on the status the row really has,
+    `expected_version` on the whole ticket being as the agent saw it (else `StaleTicket`)."""
     at = now_or(at)
     ticket_lock(tenant=tenant, ticket=ticket)
+    version_check(tenant=tenant, ticket=ticket, expected=expected_version)
     if from_status is not None and ticket.status != from_status:
         raise ValidationError(
             {"status": f"The ticket is {Status(ticket.status).label.lower()} now."}
@@ -146,19 +150,46 @@ def ticket_reopen(
     )
 
 
-def ticket_bulk_set_status(
+
+@transaction.atomic
+def ticket_close_out_of_scope(
     *,
     tenant: Tenant,
-    tickets: list[Ticket],
-    status: str,
+    ticket: Ticket,
+    exclusion: Exclusion,
     actor: Membership,
+    note: str = "",
     at: datetime | None = None,
-) -> tuple[list[Ticket], dict[str, str]]:
-    """Each ticket in its own transaction; returns the changed ones and why the others failed."""
+    expected_version: int | None = None,
+) -> Ticket:
+    """Close the ticket as outside the policy, citing one of the tenant's active exclusions.
+
+    The clocks stop as on any close; the `out_of_scope` event keeps the exclusion's wording as
+    it was (the client's page shows the cited exclusion); `note` is the agent's explanation."""
     at = now_or(at)
-    return tickets_each(
-        tickets,
-        lambda ticket: ticket_set_status(
-            tenant=tenant, ticket=ticket, status=status, actor=actor, at=at
-        ),
+    if not actor.is_staff_member:
+        raise ValidationError({"exclusion": "Only staff close a ticket as out of scope."})
+    if exclusion.tenant_id != tenant.pk or not exclusion.is_active:
+        raise ValidationError({"exclusion": "Cite one of this organisation's exclusions."})
+    ticket_lock(tenant=tenant, ticket=ticket)
+    version_check(tenant=tenant, ticket=ticket, expected=expected_version)
+    if ticket.status == Status.CLOSED:
+        raise ValidationError({"exclusion": "This ticket is closed."})
+    check_transition(ticket.status, Status.CLOSED)
+    changes = TicketChanges()
+    changes.set(ticket, out_of_scope=exclusion)
+    status_apply(tenant=tenant, ticket=ticket, status=Status.CLOSED, actor=actor, at=at,
+                 changes=changes, data={"out_of_scope": exclusion.pk})  # fmt: skip
+    ticket_event_record(
+        tenant=tenant,
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.OUT_OF_SCOPE,
+        field="out_of_scope",
+        to_value=exclusion.title,
+        at=at,
+        data={"exclusion_id": exclusion.pk, "title": exclusion.title, "text": exclusion.text,
+              "note": note.strip()[:2000]},  # fmt: skip
     )
+    ticket_write(tenant=tenant, ticket=ticket, at=at, changes=changes)
+    return ticket

@@ -23,14 +23,17 @@ from ..forms import (
     BulkForm,
     CannedForm,
     OnBehalfForm,
+    OutOfScopeForm,
     PriorityForm,
     StaffReplyForm,
     StatusForm,
+    TicketChangeForm,
     TierForm,
 )
 from ..models import CannedResponse, Status
 from ..pagination import InvalidCursor, Page
 from ..presenters import reader_zone
+from ..services import StaleTicket
 from ..workflow import allowed_next
 from .common import add_service_errors, render_400
 from .filters import filters_from_params
@@ -104,25 +107,37 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
         for error in form.errors.values():
             messages.error(request, " ".join(error))
         return redirect(_local_or_queue(request, request.POST.get("next", "")))
-    tickets = selectors.tickets_for_bulk(tenant=request.tenant, references=form.references)
-    if form.cleaned_data["action"] == "assign":
-        changed, failed = services.ticket_bulk_assign(
-            tenant=request.tenant,
-            tickets=tickets,
-            assignee=form.cleaned_data["assignee"],
+    data = form.cleaned_data
+    if data["action"] == "assign":
+        result = services.ticket_bulk_assign(
+            tenant=request.tenant, references=form.references, assignee=data["assignee"],
             actor=request.membership,
-        )
+        )  # fmt: skip
     else:
-        changed, failed = services.ticket_bulk_set_status(
-            tenant=request.tenant,
-            tickets=tickets,
-            status=form.cleaned_data["status"],
+        result = services.ticket_bulk_set_status(
+            tenant=request.tenant, references=form.references, status=data["status"],
             actor=request.membership,
-        )
-    messages.success(request, f"{len(changed)} ticket(s) updated.")
-    for reference, why in failed.items():
-        messages.error(request, f"{reference}: {why}")
+        )  # fmt: skip
+    _bulk_messages(request, result)
     return redirect("tickets:queue")
+
+
+SHOWN_PER_REASON = 20
+
+
+def _bulk_messages(request: HttpRequest, result: services.BulkResult) -> None:
+    """Exact counts, and each reason for refusal once with the tickets it refused."""
+    summary = f"{result.total:,} selected: {len(result.changed):,} updated"
+    if result.unchanged:
+        summary += f", {len(result.unchanged):,} already so (nothing to change)"
+    if result.refused:
+        summary += f", {len(result.refused):,} refused"
+    (messages.warning if result.refused else messages.success)(request, summary + ".")
+    for why, references in result.refused_by_reason().items():
+        shown = ", ".join(references[:SHOWN_PER_REASON])
+        more = len(references) - SHOWN_PER_REASON
+        tail = f" and {more:,} more" if more > 0 else ""
+        messages.error(request, f"Refused ({len(references):,}): {why} {shown}{tail}")
 
 
 @member_required(Perm.TICKET_LOG_ON_BEHALF)
@@ -158,7 +173,7 @@ def _work_context(request: HttpRequest, reference: str, **forms: Form) -> dict[s
     ticket = selectors.ticket_for_member_or_404(
         tenant=tenant, membership=membership, reference=reference
     )
-    initial_status = {"status": ticket.status}
+    version = {"version": ticket.version}
     return {
         "ticket": ticket,
         "zone": reader_zone(request),
@@ -171,11 +186,14 @@ def _work_context(request: HttpRequest, reference: str, **forms: Form) -> dict[s
         "next_statuses": [(s, Status(s).label) for s in allowed_next(ticket.status)],
         "reply_form": forms.get("reply_form") or StaffReplyForm(),
         "assign_form": forms.get("assign_form")
-        or AssignForm(tenant=tenant, initial={"assignee": ticket.assignee_id}),
+        or AssignForm(tenant=tenant, initial={"assignee": ticket.assignee_id, **version}),
         "priority_form": forms.get("priority_form")
-        or PriorityForm(tenant=tenant, initial={"priority": ticket.priority.key}),
-        "tier_form": forms.get("tier_form") or TierForm(initial={"tier": ticket.tier}),
-        "status_form": forms.get("status_form") or StatusForm(initial=initial_status),
+        or PriorityForm(tenant=tenant, initial={"priority": ticket.priority.key, **version}),
+        "tier_form": forms.get("tier_form") or TierForm(initial={"tier": ticket.tier, **version}),
+        "status_form": forms.get("status_form")
+        or StatusForm(initial={"status": ticket.status, **version}),
+        "out_of_scope_form": forms.get("out_of_scope_form")
+        or OutOfScopeForm(tenant=tenant, initial=version),
     }
 
 
@@ -212,9 +230,12 @@ def _work_change(
     request: HttpRequest,
     reference: str,
     form_name: str,
-    form: Form,
+    form: TicketChangeForm,
     apply: Callable[[Any, dict[str, Any]], None],
 ) -> HttpResponse:
+    """Apply one change from the work page. `apply` passes the form's `version` to the
+    service: a colleague's change since the page was loaded answers 409 with the page
+    re-rendered, saying who changed what and when, the agent's choice kept."""
     context = _work_context(request, reference, **{form_name: form})
     ticket = context["ticket"]
     if form.is_valid():
@@ -222,10 +243,22 @@ def _work_change(
             apply(ticket, form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
+        except StaleTicket as stale:
+            return _work_conflict(request, reference, form_name, form, stale)
         else:
             messages.success(request, "Saved.")
             return redirect("tickets:work", reference=ticket.reference)
     return render_400(request, "staff/ticket_work.html", context)
+
+
+def _work_conflict(
+    request: HttpRequest, reference: str, form_name: str, form: TicketChangeForm,
+    stale: StaleTicket,
+) -> HttpResponse:  # fmt: skip
+    form.with_version(stale.current)
+    context = _work_context(request, reference, **{form_name: form})  # the ticket as it is now
+    context["conflict"] = stale
+    return render(request, "staff/ticket_work.html", context, status=409)
 
 
 @member_required(Perm.TICKET_WORK)
@@ -234,7 +267,7 @@ def work_assign(request: HttpRequest, reference: str) -> HttpResponse:
     def apply(ticket: Any, data: dict[str, Any]) -> None:
         services.ticket_assign(
             tenant=request.tenant, ticket=ticket, assignee=data["assignee"],
-            actor=request.membership,
+            actor=request.membership, expected_version=data["version"],
         )  # fmt: skip
 
     form = AssignForm(request.POST, tenant=request.tenant)
@@ -246,8 +279,9 @@ def work_assign(request: HttpRequest, reference: str) -> HttpResponse:
 def work_status(request: HttpRequest, reference: str) -> HttpResponse:
     def apply(ticket: Any, data: dict[str, Any]) -> None:
         services.ticket_set_status(
-            tenant=request.tenant, ticket=ticket, status=data["status"], actor=request.membership
-        )
+            tenant=request.tenant, ticket=ticket, status=data["status"],
+            actor=request.membership, expected_version=data["version"],
+        )  # fmt: skip
 
     return _work_change(request, reference, "status_form", StatusForm(request.POST), apply)
 
@@ -258,7 +292,7 @@ def work_priority(request: HttpRequest, reference: str) -> HttpResponse:
     def apply(ticket: Any, data: dict[str, Any]) -> None:
         services.ticket_set_priority(
             tenant=request.tenant, ticket=ticket, priority=data["priority"],
-            actor=request.membership,
+            actor=request.membership, expected_version=data["version"],
         )  # fmt: skip
 
     form = PriorityForm(request.POST, tenant=request.tenant)
@@ -270,10 +304,24 @@ def work_priority(request: HttpRequest, reference: str) -> HttpResponse:
 def work_tier(request: HttpRequest, reference: str) -> HttpResponse:
     def apply(ticket: Any, data: dict[str, Any]) -> None:
         services.ticket_set_tier(
-            tenant=request.tenant, ticket=ticket, tier=data["tier"], actor=request.membership
-        )
+            tenant=request.tenant, ticket=ticket, tier=data["tier"],
+            actor=request.membership, expected_version=data["version"],
+        )  # fmt: skip
 
     return _work_change(request, reference, "tier_form", TierForm(request.POST), apply)
+
+
+@member_required(Perm.TICKET_WORK)
+@require_POST
+def work_out_of_scope(request: HttpRequest, reference: str) -> HttpResponse:
+    def apply(ticket: Any, data: dict[str, Any]) -> None:
+        services.ticket_close_out_of_scope(
+            tenant=request.tenant, ticket=ticket, exclusion=data["exclusion"],
+            note=data["note"], actor=request.membership, expected_version=data["version"],
+        )  # fmt: skip
+
+    form = OutOfScopeForm(request.POST, tenant=request.tenant)
+    return _work_change(request, reference, "out_of_scope_form", form, apply)
 
 
 @member_required(Perm.TICKET_WORK)

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.csat import load_demo_csat
 from demo.data import DEMO_PASSWORD, load_demo
+from demo.exclusions import load_demo_exclusions
 from demo.ladders import load_demo_ladders
 
 
@@ -27,4 +28,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{tenant.slug}: {tenant.name}")
             load_demo_ladders(tenant=tenant)
             load_demo_csat(tenant=tenant)
+            load_demo_exclusions(tenant=tenant)
         self.stdout.write(f"Demo users' password: {DEMO_PASSWORD}")
