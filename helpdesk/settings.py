@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "sla",
     "tickets",
     "escalation",
+    "kb",
     "notifications.outbound",
     "demo",
     "ops",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("escalation.urls")),  # before tickets': it serves tickets/<ref>/escalate/
     path("", include("notifications.outbound.urls")),
     path("", include("tickets.urls")),
+    path("", include("kb.urls")),
     path("", include("escalation.reports.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
