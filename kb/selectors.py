@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -76,10 +77,15 @@ def article_search(
     q: str,
     published_only: bool = True,
     limit: int | None = None,
+    any_word: bool = False,
 ) -> list[Article]:
     """Articles matching `q` (web-search syntax: words, "phrases", -not), best first: title
-    matches weigh more than body matches."""
+    matches weigh more than body matches. `any_word`: match any of the words (a ticket
+    subject such as "cannot reset my password" rarely has all its words in one article)."""
     q = q.strip()
+    if any_word:
+        words = re.findall(r"\w+", q)[:12]
+        q = " or ".join(words)
     if not q:
         return []
     query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")

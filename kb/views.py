@@ -111,7 +111,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     if len(q) >= 3:
         articles = selectors.article_search(
             tenant=request.tenant, membership=request.membership, q=q,
-            limit=selectors.SUGGESTION_LIMIT,
+            limit=selectors.SUGGESTION_LIMIT, any_word=True,
         )  # fmt: skip
     token = (request.GET.get("token") or request.GET.get("submission_token") or "")[:255]
     return render(request, "kb/_suggestions.html", {"articles": articles, "token": token})
