@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.data import DEMO_PASSWORD, load_demo
+from demo.kb import load_demo_kb
 from demo.ladders import load_demo_ladders
 
 
@@ -25,4 +26,5 @@ class Command(BaseCommand):
         for tenant in tenants:
             self.stdout.write(f"{tenant.slug}: {tenant.name}")
             load_demo_ladders(tenant=tenant)
+            load_demo_kb(tenant=tenant)
         self.stdout.write(f"Demo users' password: {DEMO_PASSWORD}")
