@@ -239,6 +239,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "escalation-scan": {"task": "escalation.tasks.escalation_scan", "schedule": 30.0},
     # Outbox: re-queue due deliveries (lost enqueues, retries after a backoff).
     "outbox-retry": {"task": "notifications.outbound.deliveries_retry_due", "schedule": 60.0},
+    # KB deflection: settle suggestion clicks against submissions before their keys are swept.
+    "kb-suggestion-clicks-settle": {
+        "task": "kb.tasks.suggestion_clicks_settle_cross_tenant",
+        "schedule": crontab(minute=11),
+    },
 }
 
 CACHES = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
@@ -153,6 +153,24 @@ def suggestion_clicks_settle(*, tenant: Tenant, now: datetime | None = None) -> 
     return (
         SuggestionClick.objects.for_tenant(tenant)
         .filter(ticket_submitted_at__isnull=True)
+        .filter(Exists(submitted))
+        .update(ticket_submitted_at=now)
+    )
+
+
+def suggestion_clicks_settle_cross_tenant(*, now: datetime | None = None) -> int:
+    """`suggestion_clicks_settle` for every tenant in one UPDATE (the hourly beat job): it
+    must run within a day of a submission, before its IdempotencyRecord is swept."""
+    now = now or timezone.now()
+    submitted = IdempotencyRecord.objects.cross_tenant().filter(
+        tenant=OuterRef("tenant"),
+        scope=IdempotencyRecord.Scope.FORM,
+        user_id=OuterRef("membership__user_id"),
+        key=OuterRef("token"),
+    )
+    return (
+        SuggestionClick.objects.cross_tenant()
+        .filter(ticket_submitted_at__isnull=True, clicked_at__gte=now - timedelta(days=2))
         .filter(Exists(submitted))
         .update(ticket_submitted_at=now)
     )

@@ -30,10 +30,14 @@ def _tenant_or_404(request: HttpRequest):  # noqa: ANN202
     return tenant
 
 
-def _voter_key(request: HttpRequest) -> str:
+def _voter_key(request: HttpRequest, *, create: bool = False) -> str:
+    """Who votes: the signed-in user, else the browser session. Reading an article does not
+    create a session (crawlers would fill the table); voting does."""
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
     if not request.session.session_key:
+        if not create:
+            return ""
         request.session.save()
     return f"session:{request.session.session_key}"
 
@@ -57,12 +61,14 @@ def _article_context(request: HttpRequest, slug: str) -> dict:
     article = selectors.article_get(tenant=tenant, membership=membership, slug=slug)
     if not article.is_published and not selectors.can_write(membership):
         raise Http404("No such article.")
+    voter_key = _voter_key(request)
+    my_vote = None
+    if voter_key:
+        my_vote = selectors.feedback_of(tenant=tenant, article=article, voter_key=voter_key)
     return {
         "article": article,
         "counts": selectors.feedback_counts(tenant=tenant, article=article),
-        "my_vote": selectors.feedback_of(
-            tenant=tenant, article=article, voter_key=_voter_key(request)
-        ),
+        "my_vote": my_vote,
         "can_write": selectors.can_write(membership),
         "zone": zoneinfo.ZoneInfo(tenant.time_zone),
     }
@@ -92,7 +98,7 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
         services.article_feedback(
             tenant=request.tenant,
             article=context["article"],
-            voter_key=_voter_key(request),
+            voter_key=_voter_key(request, create=True),
             helpful=form.cleaned_data["helpful"],
         )
     except ValidationError as error:

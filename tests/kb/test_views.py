@@ -246,3 +246,46 @@ def test_the_new_ticket_form_asks_for_suggestions(client, client_user, customer)
     login_as(client, client_user)
     page = client.get("/tickets/new/")
     assert b'hx-get="/kb/suggest/"' in page.content
+
+
+def test_the_hourly_task_settles_submitted_forms_before_their_keys_are_swept(
+    client, agent, client_user, customer
+):
+    from ops.models import IdempotencyRecord
+    from ops.tasks import idempotency_cleanup_cross_tenant
+
+    from kb.tasks import suggestion_clicks_settle_cross_tenant
+
+    sla_config(customer.tenant, customer.plan)
+    category(customer.tenant)
+    article = make_article(agent)
+    token = uuid.uuid4().hex
+    start = datetime(2026, 5, 4, 9, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        login_as(client, client_user)
+        client.get(f"/kb/articles/{article.slug}/?from={token}")
+        _new_ticket(client, token)
+    with time_machine.travel(start + timedelta(hours=1), tick=False):
+        assert suggestion_clicks_settle_cross_tenant.apply().get() == 1
+    with time_machine.travel(start + timedelta(days=2), tick=False):
+        idempotency_cleanup_cross_tenant.apply().get()
+        assert not IdempotencyRecord.objects.for_tenant(agent.tenant).exists()
+        staff = client.__class__()
+        login_as(staff, agent)
+        assert b"data-deflected>0<" in staff.get("/kb/manage/").content
+
+
+def test_list_pages_query_counts_do_not_grow_with_articles(
+    client, agent, django_assert_num_queries
+):
+    for n in range(12):
+        make_article(
+            agent, title=f"Article number {n}", category=category(agent.tenant, key=f"c{n}")
+        )
+    login_as(client, agent)
+    # session, user and membership, then one query for the articles (12 of them, with their
+    # categories); the manage page adds the settle UPDATE and the deflection count.
+    with django_assert_num_queries(4):
+        assert client.get("/kb/").status_code == 200
+    with django_assert_num_queries(5):
+        assert client.get("/kb/manage/").status_code == 200
