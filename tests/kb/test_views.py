@@ -251,10 +251,9 @@ def test_the_new_ticket_form_asks_for_suggestions(client, client_user, customer)
 def test_the_hourly_task_settles_submitted_forms_before_their_keys_are_swept(
     client, agent, client_user, customer
 ):
+    from kb.tasks import suggestion_clicks_settle_cross_tenant
     from ops.models import IdempotencyRecord
     from ops.tasks import idempotency_cleanup_cross_tenant
-
-    from kb.tasks import suggestion_clicks_settle_cross_tenant
 
     sla_config(customer.tenant, customer.plan)
     category(customer.tenant)
