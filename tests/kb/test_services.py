@@ -117,3 +117,16 @@ def test_markdown_keeps_ordinary_formatting_and_safe_links():
     html = markdown_to_html("# Title\n\n- one\n- [docs](https://example.com/a)\n\n`code`")
     assert "<h1>Title</h1>" in html and "<li>one</li>" in html and "<code>code</code>" in html
     assert 'href="https://example.com/a"' in html and 'rel="noopener noreferrer nofollow"' in html
+
+
+def test_the_template_tag_tells_lower_apps_pages_whether_to_promise_a_kb(agent, outsider):
+    from django.template import Context, Template
+
+    page = Template(
+        "{% load kb_tags %}{% kb_available tenant=tenant as kb_on %}"
+        "{% if kb_on %}See our knowledge base.{% else %}No articles.{% endif %}"
+    )
+    make_article(outsider)
+    assert page.render(Context({"tenant": agent.tenant})) == "No articles."
+    make_article(agent)
+    assert page.render(Context({"tenant": agent.tenant})) == "See our knowledge base."
