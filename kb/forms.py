@@ -31,3 +31,17 @@ class FeedbackForm(forms.Form):
     helpful = forms.TypedChoiceField(
         choices=[("yes", "Yes"), ("no", "No")], coerce=lambda v: v == "yes"
     )
+
+
+class SearchForm(forms.Form):
+    """A search box's text. Django's CharField refuses NUL characters (PostgreSQL cannot
+    store or compare them): such a query is a 400 with the field error, not a 500."""
+
+    q = forms.CharField(required=False, max_length=500, strip=True)
+
+
+def one_time_token(value: str | None) -> str:
+    """The new-ticket form's token as the tickets form makes it (32 hex digits); anything
+    else is ignored (no click is recorded) rather than stored."""
+    value = value or ""
+    return value if len(value) == 32 and all(c in "0123456789abcdef" for c in value) else ""

@@ -17,7 +17,7 @@ from tenants.access import member_required
 from tenants.roles import Perm
 
 from . import selectors, services
-from .forms import ArticleForm, FeedbackForm
+from .forms import ArticleForm, FeedbackForm, SearchForm, one_time_token
 from .markdown import markdown_to_html
 
 WRITE = Perm.TICKET_WORK  # agents and above, tenant admins included
@@ -28,6 +28,22 @@ def _tenant_or_404(request: HttpRequest):  # noqa: ANN202
     if tenant is None:
         raise Http404("No tenant here.")
     return tenant
+
+
+class BadQuery(Exception):
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+def _search_text(request: HttpRequest, *names: str) -> str:
+    """The first of `names` given in the query string, cleaned by SearchForm; a 400 with the
+    error for text PostgreSQL cannot take (NUL characters) or that is too long."""
+    raw = next((request.GET[n] for n in names if request.GET.get(n)), "")
+    form = SearchForm({"q": raw})
+    if not form.is_valid():
+        text = " ".join(form.errors["q"])
+        raise BadQuery(HttpResponse(text, status=400, content_type="text/plain; charset=utf-8"))
+    return form.cleaned_data["q"]
 
 
 def _voter_key(request: HttpRequest, *, create: bool = False) -> str:
@@ -46,7 +62,10 @@ def _voter_key(request: HttpRequest, *, create: bool = False) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     tenant = _tenant_or_404(request)
     membership = getattr(request, "membership", None)
-    q = request.GET.get("q", "").strip()[:200]
+    try:
+        q = _search_text(request, "q")
+    except BadQuery as bad:
+        return bad.response
     context = {"q": q, "can_write": selectors.can_write(membership)}
     if q:
         context["results"] = selectors.article_search(tenant=tenant, membership=membership, q=q)
@@ -78,7 +97,7 @@ def _article_context(request: HttpRequest, slug: str) -> dict:
 def article(request: HttpRequest, slug: str) -> HttpResponse:
     context = _article_context(request, slug)
     membership = getattr(request, "membership", None)
-    token = request.GET.get("from", "")
+    token = one_time_token(request.GET.get("from"))
     if token and membership is not None and context["article"].is_published:
         # Opened from the suggestions under a new ticket's subject: counted for deflection.
         services.suggestion_click_record(
@@ -112,14 +131,17 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
 def suggest(request: HttpRequest) -> HttpResponse:
     """A small HTML fragment of matching articles for the new-ticket form."""
     # `subject` and `submission_token` are what htmx sends from the new-ticket form.
-    q = (request.GET.get("q") or request.GET.get("subject") or "").strip()[:200]
+    try:
+        q = _search_text(request, "q", "subject")
+    except BadQuery as bad:
+        return bad.response
     articles = []
     if len(q) >= 3:
         articles = selectors.article_search(
             tenant=request.tenant, membership=request.membership, q=q,
             limit=selectors.SUGGESTION_LIMIT, any_word=True,
         )  # fmt: skip
-    token = (request.GET.get("token") or request.GET.get("submission_token") or "")[:255]
+    token = one_time_token(request.GET.get("token") or request.GET.get("submission_token"))
     return render(request, "kb/_suggestions.html", {"articles": articles, "token": token})
 
 
@@ -199,7 +221,10 @@ def manage_publish(request: HttpRequest, article_id: int) -> HttpResponse:
 @require_GET
 def picker(request: HttpRequest) -> HttpResponse:
     """Search fragment for the reply box: each result inserts the article's absolute URL."""
-    q = request.GET.get("q", "").strip()[:200]
+    try:
+        q = _search_text(request, "q")
+    except BadQuery as bad:
+        return bad.response
     articles = selectors.article_search(
         tenant=request.tenant, membership=request.membership, q=q, limit=8
     )

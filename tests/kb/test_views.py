@@ -94,12 +94,13 @@ def test_suggestions_fragment_lists_matching_visible_articles(client, agent, cli
     make_article(agent, title="Password policy draft", published=False)
     make_article(agent, title="Printers", body="Paper.")
     login_as(client, client_user)
+    token = uuid.uuid4().hex
     response = client.get(
-        "/kb/suggest/", {"subject": "cannot reset password", "submission_token": "t1"}
+        "/kb/suggest/", {"subject": "cannot reset password", "submission_token": token}
     )
     text = response.content.decode()
     assert response.status_code == 200
-    assert "Resetting your password" in text and "?from=t1" in text
+    assert "Resetting your password" in text and f"?from={token}" in text
     assert "draft" not in text and "Printers" not in text and "<html" not in text
     empty = client.get("/kb/suggest/", {"subject": "zz"})
     assert empty.content.strip() == b""
@@ -288,3 +289,23 @@ def test_list_pages_query_counts_do_not_grow_with_articles(
         assert client.get("/kb/").status_code == 200
     with django_assert_num_queries(5):
         assert client.get("/kb/manage/").status_code == 200
+
+
+def test_search_text_postgresql_cannot_take_is_a_400(client, agent, client_user):
+    make_article(agent)
+    h = host(agent.tenant)
+    response = client.get("/kb/", {"q": "pass\x00word"}, HTTP_HOST=h)
+    assert response.status_code == 400 and b"Null characters are not allowed" in response.content
+    login_as(client, client_user)
+    assert client.get("/kb/suggest/", {"subject": "a\x00b"}).status_code == 400
+    assert client.get("/kb/suggest/", {"subject": "x" * 501}).status_code == 400
+    login_as(client, agent)
+    assert client.get("/kb/manage/picker/", {"q": "a\x00b"}).status_code == 400
+
+
+def test_a_malformed_form_token_records_no_click(client, agent, client_user):
+    article = make_article(agent)
+    login_as(client, client_user)
+    for token in ("t1", "a\x00b" * 6, "A" * 32, "0" * 300):
+        assert client.get(f"/kb/articles/{article.slug}/", {"from": token}).status_code == 200
+    assert not SuggestionClick.objects.for_tenant(agent.tenant).exists()
