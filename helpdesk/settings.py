@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "sla",
     "tickets",
     "escalation",
+    "kb",
     "notifications.outbound",
     "notifications.inbound",
     "satisfaction",
@@ -275,6 +276,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "satisfaction-requests-scan": {
         "task": "satisfaction.tasks.satisfaction_requests_scan",
         "schedule": 60.0,
+    },
+    # KB deflection: settle suggestion clicks against submissions before their keys are swept.
+    "kb-suggestion-clicks-settle": {
+        "task": "kb.tasks.suggestion_clicks_settle_cross_tenant",
+        "schedule": crontab(minute=11),
     },
 }
 

@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("notifications.outbound.urls")),
     path("", include("satisfaction.urls")),
     path("", include("tickets.urls")),
+    path("", include("kb.urls")),
     path("", include("escalation.reports.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),

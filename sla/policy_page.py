@@ -31,9 +31,8 @@ HOLIDAY_HORIZON = timedelta(days=365)
 # takes the tenant and returns context values under `extras`. Registered in AppConfig.ready.
 # Keys read by templates/policy/page.html:
 #   "knowledge_base": {"url": str, "articles": int (optional)} when the tenant has published
-#       articles; absent means the page promises no knowledge base. LEAD, in KbConfig.ready():
-#         policy_page_extra_register(lambda tenant: {"knowledge_base": {"url": "/kb/"}}
-#                                    if kb_available(tenant=tenant) else {})
+#       articles; absent means the page promises no knowledge base (kb registers it:
+#       kb.selectors.policy_page_knowledge_base).
 PolicyPageExtra = Callable[["Tenant"], dict[str, Any]]
 _EXTRAS: list[PolicyPageExtra] = []
 

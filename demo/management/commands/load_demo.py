@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from demo.csat import load_demo_csat
 from demo.data import DEMO_PASSWORD, load_demo
 from demo.exclusions import load_demo_exclusions
+from demo.kb import load_demo_kb
 from demo.ladders import load_demo_ladders
 
 
@@ -29,4 +30,5 @@ class Command(BaseCommand):
             load_demo_ladders(tenant=tenant)
             load_demo_csat(tenant=tenant)
             load_demo_exclusions(tenant=tenant)
+            load_demo_kb(tenant=tenant)
         self.stdout.write(f"Demo users' password: {DEMO_PASSWORD}")
