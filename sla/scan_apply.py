@@ -52,7 +52,7 @@ def clocks_scan_apply(*, due: Sequence[DueClock], now: datetime) -> ScanApplied:
     cycle and threshold, whichever scan gets there first.
     """
     result = ScanApplied()
-    changed = [d for d in due if d.outcome.state != _state(d)]
+    changed = [d for d in due if d.outcome.state != d.state]
     if not changed:
         return result
     news = [d.outcome.state for d in changed]
@@ -89,12 +89,6 @@ def clocks_scan_apply(*, due: Sequence[DueClock], now: datetime) -> ScanApplied:
         result.tickets[d.clock.tenant_id].add(d.clock.ticket_id)
     _write_ledger(result.applied, now)
     return result
-
-
-def _state(due: DueClock) -> ClockState:
-    from .clock_rows import state_of
-
-    return state_of(due.clock)
 
 
 def _write_ledger(applied: list[DueClock], now: datetime) -> None:
