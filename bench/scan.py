@@ -27,6 +27,7 @@ every other clock is due days ahead. Then, in the same run:
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -45,7 +46,8 @@ BENCH_URL = os.environ.get(
     "BENCH_SCAN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench_scan"
 )
 os.environ["DATABASE_URL"] = BENCH_URL
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")  # no broker: in-app transport only
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+print = functools.partial(print, flush=True)  # noqa: A001 - figures appear as they come  # no broker: in-app transport only
 
 
 def ensure_database() -> None:
@@ -257,8 +259,8 @@ def lag(interval: int, tenants: int) -> list[float]:
     print(f"lag: {count} clocks with deadlines in the next {interval} s, the 20,000 due "
           f"still pending (the first pass's load); beat every {interval} s")  # fmt: skip
     lags: dict[int, float] = {}
-    deadline = time.time() + 2 * interval + 10
-    while time.time() < deadline and len(lags) < len(watched):
+    give_up = time.time() + 900
+    while time.time() < give_up and len(lags) < len(watched):
         began = time.time()
         result = sla_scan_cross_tenant()
         ended = timezone.now()
@@ -272,6 +274,28 @@ def lag(interval: int, tenants: int) -> list[float]:
     return list(lags.values())
 
 
+def rearm(tenants: int, due: int, now: datetime) -> None:
+    """--lag-only: put the seeded due clocks back as they were seeded (and drop what the last
+    run recorded), so the lag is measured under the same 20,000-clock load."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE tickets_ticketevent, escalation_escalation, sla_clocksegment, "
+                       "outbound_notification, outbound_delivery CASCADE")  # fmt: skip
+        cursor.execute(
+            """UPDATE sla_slaclock c
+                  SET status = 'running', breached_at = NULL,
+                      warned_percent = CASE WHEN t.number %% 2 = 1 THEN 75 ELSE 0 END,
+                      due_at = CASE WHEN t.number %% 2 = 1
+                                    THEN %s - (t.number %% 3600) * interval '1 second'
+                                    ELSE %s + interval '2 days' END,
+                      next_alert_at = %s - (t.number %% 3600) * interval '1 second'
+                 FROM tickets_ticket t
+                WHERE t.id = c.ticket_id AND t.number <= %s""",
+            [now, now, now, due // tenants],
+        )
+        cursor.execute("UPDATE tickets_ticket SET is_breached = false")
+    print(f"re-armed {due:,} due clocks")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clocks", type=int, default=1_000_000)
@@ -279,8 +303,14 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=20_000)
     parser.add_argument("--naive-limit", type=int, default=None)
     parser.add_argument("--interval", type=int, default=30)
+    parser.add_argument("--lag-only", action="store_true",
+                        help="reuse the seeded database: re-arm the due clocks, measure the lag")
     args = parser.parse_args()
     now = timezone.now().replace(microsecond=0)
+    if args.lag_only:
+        rearm(args.tenants, args.due, now)
+        report_lag(args)
+        return
     seed(args.clocks, args.tenants, args.due, now)
 
     times = []
@@ -306,6 +336,10 @@ def main() -> None:
     print(f"scan, none due: median {statistics.median(idle) * 1000:.1f} ms, "
           f"max {max(idle) * 1000:.1f} ms")  # fmt: skip
 
+    report_lag(args)
+
+
+def report_lag(args: argparse.Namespace) -> None:
     lags = lag(args.interval, args.tenants)
     if lags:
         print(f"lag deadline -> breach record: max {max(lags):.1f} s, median "

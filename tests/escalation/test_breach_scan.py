@@ -282,3 +282,15 @@ def test_a_ticket_held_by_an_event_is_left_for_the_next_pass(tenant, both_source
     assert (result.breached, result.busy) == (2, 2)
     assert sla_scan_cross_tenant(now=T0 + timedelta(hours=5)).breached == 2
     _assert_exactly_once([held, free])
+
+
+@pytest.mark.django_db
+def test_beat_runs_the_scan_every_sla_scan_seconds(settings, tenant, client_user, policy):
+    entry = settings.CELERY_BEAT_SCHEDULE["sla-scan"]
+    assert entry == {"task": "escalation.tasks.sla_scan",
+                     "schedule": float(settings.SLA_SCAN_SECONDS)}  # fmt: skip
+    from escalation.tasks import sla_scan
+
+    critical(tenant, client_user, at=T0 - timedelta(days=1))
+    with time_machine.travel(T0, tick=False):
+        assert sla_scan.apply().get().startswith("warned 4, breached 2")
