@@ -252,8 +252,9 @@ def lag(interval: int, tenants: int) -> list[float]:
             )
             count += cursor.rowcount
     watched = dict(
-        SlaClock.objects.cross_tenant().filter(next_alert_at__gte=start,
-                                               next_alert_at__lt=start + timedelta(days=1))
+        SlaClock.objects.cross_tenant().filter(
+            next_alert_at__gte=start, next_alert_at__lt=start + timedelta(seconds=interval)
+        )
         .values_list("pk", "due_at")
     )  # fmt: skip
     print(f"lag: {count} clocks with deadlines in the next {interval} s, the 20,000 due "
