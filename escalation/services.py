@@ -4,20 +4,28 @@ step concerns, in the caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from notifications.outbound.services import notification_send_template
+from notifications.outbound.services import (
+    Outgoing,
+    notification_render,
+    notification_send_many,
+    notification_send_template,
+)
 from tenants.models import Membership, Tenant
 from tenants.roles import STAFF_ROLES
 from tickets import services as ticket_services
-from tickets.models import OPEN_STATUSES, Ticket
+from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
 from tickets.models import Status as TicketStatus
+from tickets.services.common import ticket_events_record_many
 
 from . import history
 from .ladders import acknowledge_deadline, ladder_for, level_at, level_owner, level_people
@@ -25,6 +33,7 @@ from .models import (
     ACTIVE_STATUSES,
     REQUEST_SOURCES,
     Escalation,
+    EscalationLadder,
     EscalationLevel,
     Source,
     Status,
@@ -63,9 +72,18 @@ def _notify(
     **extra: Any,
 ) -> None:
     ticket = escalation.ticket
-    staff = [m for m in recipients if m.role in STAFF_ROLES]
-    clients = [m for m in recipients if m.role not in STAFF_ROLES]
-    context = {
+    context = _context(tenant, escalation, actor, **extra)
+    for people, link in _by_link(recipients, ticket):
+        notification_send_template(
+            tenant=tenant, recipients=people, kind=kind, context=context, link=link, at=at
+        )
+
+
+def _context(
+    tenant: Tenant, escalation: Escalation, actor: Membership | None, **extra: Any
+) -> dict[str, Any]:
+    ticket = escalation.ticket
+    return {
         "reference": ticket.reference,
         "ticket_subject": ticket.subject,
         "customer": ticket.customer.name,
@@ -78,13 +96,6 @@ def _notify(
         "actor": str(actor.user) if actor else "",
         **extra,
     }
-    # Staff open the work page; a client (the requester) their portal ticket page.
-    for people, link in ((staff, f"/work/{ticket.reference}/"),
-                         (clients, f"/tickets/{ticket.reference}/")):  # fmt: skip
-        if people:
-            notification_send_template(
-                tenant=tenant, recipients=people, kind=kind, context=context, link=link, at=at
-            )
 
 
 def _responsible(*, tenant: Tenant, escalation: Escalation) -> list[Membership]:
@@ -494,3 +505,179 @@ def escalation_climb(
     if escalation.status != Status.OPEN or not due:
         return "skipped"
     return escalation_climb_locked(tenant=tenant, escalation=escalation, at=at)
+
+
+# --------------------------------------------------------------------------- the breach scan
+
+
+@dataclass(frozen=True)
+class SlaEvent:
+    """A breach or a warning threshold the breach scan recorded on a clock (once: the scan's
+    conditional clock UPDATE decided it), to escalate where a ladder lists its source."""
+
+    tenant_id: int
+    ticket_id: int
+    clock_id: int
+    metric: str
+    cycle: int
+    source: str  # Source.SLA_BREACH or Source.SLA_WARNING
+    threshold: int  # the warning percent; 0 for a breach
+    at: datetime
+
+
+def _sla_reason(event: SlaEvent) -> str:
+    metric = event.metric.replace("_", " ")
+    if event.source == Source.SLA_BREACH:
+        return f"{metric.capitalize()} target missed."
+    return f"{event.threshold}% of the {metric} target used."
+
+
+def _ladders_cross_tenant(events: Sequence[SlaEvent]) -> dict[tuple[int, str, int | None], Any]:
+    """`ladder_for` for every (tenant, source, priority) of the batch, in one query: a ladder
+    limited to the priority wins over one for every priority; among equals the oldest."""
+    ladders = list(
+        EscalationLadder.objects.cross_tenant()
+        .filter(tenant_id__in={e.tenant_id for e in events}, is_active=True,
+                sources__overlap=sorted({e.source for e in events}))  # fmt: skip
+        .order_by("priority_id", "id")
+    )
+    chosen: dict[tuple[int, str, int | None], Any] = {}
+    for ladder in ladders:  # priority-specific ones first (NULLS LAST), then oldest first
+        for source in ladder.sources:
+            key = (ladder.tenant_id, source, ladder.priority_id)
+            chosen.setdefault(key, ladder)
+    return chosen
+
+
+def _pick(ladders: dict, tenant_id: int, source: str, priority_id: int) -> Any:
+    return ladders.get((tenant_id, source, priority_id)) or ladders.get((tenant_id, source, None))
+
+
+_INSERT_COLUMNS = (
+    "tenant_id", "ticket_id", "source", "ladder_id", "level_id", "level_number", "reason",
+    "owner_id", "clock_id", "metric", "cycle", "threshold", "acknowledge_by", "status",
+    "outcome", "created_at", "updated_at",
+)  # fmt: skip
+_INSERT_TYPES = (
+    "bigint", "bigint", "varchar", "bigint", "bigint", "smallint", "text", "bigint", "bigint",
+    "varchar", "integer", "smallint", "timestamptz", "varchar", "text", "timestamptz",
+    "timestamptz",
+)  # fmt: skip
+
+
+def _insert_ignoring_duplicates(rows: list[tuple]) -> list[int]:
+    """One INSERT … ON CONFLICT DO NOTHING: `escalation_sla_once` turns a second escalation
+    of the same clock cycle and threshold into no row (not an error). Returns the new ids."""
+    if not rows:
+        return []
+    columns = ", ".join(_INSERT_COLUMNS)
+    arrays = ", ".join(f"%s::{kind}[]" for kind in _INSERT_TYPES)
+    sql = (
+        f"INSERT INTO {Escalation._meta.db_table} ({columns}) "  # noqa: S608 - our own table
+        f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def escalations_on_sla_events(*, events: Sequence[SlaEvent], at: datetime) -> list[Escalation]:
+    """The breach scan's bulk hand-off (`escalation_on_breach`/`_on_warning` for many clocks,
+    of any tenants, in a few statements): one escalation per event whose ticket is open and
+    whose tenant has a ladder for the source; a TicketEvent and notifications for each.
+
+    Call it in the scan's transaction with the tickets' rows locked (a tier level moves its
+    ticket). Duplicates cannot happen: the scan hands each event over once, and the unique
+    constraint `escalation_sla_once` drops any second one (ON CONFLICT DO NOTHING).
+    """
+    if not events:
+        return []
+    tickets = {
+        t.pk: t
+        for t in Ticket.objects.cross_tenant()
+        .filter(pk__in={e.ticket_id for e in events}, status__in=OPEN_STATUSES)
+        .select_related("tenant", "customer__account_manager__user")
+    }
+    ladders = _ladders_cross_tenant(events)
+    firsts = {
+        level.ladder_id: level
+        for level in EscalationLevel.objects.cross_tenant()
+        .filter(ladder_id__in={ladder.pk for ladder in ladders.values()}, position=1)
+        .select_related("calendar", "target_member__user")
+    }
+    rows = []
+    for event in events:
+        ticket = tickets.get(event.ticket_id)
+        ladder = ticket and _pick(ladders, event.tenant_id, event.source, ticket.priority_id)
+        if ladder is None:
+            continue  # closed meanwhile, or the tenant escalates nothing on this source
+        level = firsts.get(ladder.pk)
+        owner = level_owner(level=level, ticket=ticket)
+        rows.append((
+            event.tenant_id, ticket.pk, event.source, ladder.pk, level.pk if level else None, 1,
+            _sla_reason(event), owner.pk if owner else None, event.clock_id, event.metric,
+            event.cycle, event.threshold, acknowledge_deadline(level=level, start=event.at),
+            Status.OPEN, "", event.at, event.at,
+        ))  # fmt: skip
+    new_ids = _insert_ignoring_duplicates(rows)
+    if not new_ids:
+        return []
+    created = list(
+        Escalation.objects.cross_tenant()
+        .filter(pk__in=new_ids)
+        .select_related("level__calendar", "owner__user")
+        .order_by("pk")
+    )
+    for escalation in created:
+        escalation.ticket = tickets[escalation.ticket_id]
+        escalation.tenant = escalation.ticket.tenant
+    _opened_steps(created, at)
+    return created
+
+
+def _opened_steps(created: list[Escalation], at: datetime) -> None:
+    """The new escalations' tier moves (rare: per row), history rows (one INSERT) and
+    notifications (two INSERTs; a role's or tier's people read once per level)."""
+    events = []
+    messages = []
+    people: dict[int | None, list[Membership]] = {}
+    for escalation in created:
+        tenant, ticket, level = escalation.tenant, escalation.ticket, escalation.level
+        if level is not None and level.target_kind == TargetKind.TIER and level.target_tier:
+            ticket_services.ticket_set_tier(
+                tenant=tenant, ticket=ticket, tier=level.target_tier, actor=None, at=at
+            )
+        data = {
+            "escalation": escalation.pk, "source": escalation.source, "level": 1,
+            "reason": escalation.reason, "metric": escalation.metric, "cycle": escalation.cycle,
+            "threshold": escalation.threshold,
+        }  # fmt: skip
+        events.append(TicketEvent(
+            tenant=tenant, ticket=ticket, actor=None, kind=history.ESCALATED, field="escalation",
+            to_value=f"level 1{f': {level.name}' if level else ''}"[:250], data=data,
+            created_at=escalation.created_at,
+        ))  # fmt: skip
+        shared = escalation.owner_id is None and level is not None and (
+            level.target_kind in (TargetKind.ROLE, TargetKind.TIER)
+        )
+        if shared and escalation.level_id in people:
+            recipients = people[escalation.level_id]
+        else:
+            recipients = _responsible(tenant=tenant, escalation=escalation)
+            if shared:
+                people[escalation.level_id] = recipients
+        context = _context(tenant, escalation, None)
+        rendered = notification_render(kind="escalation_opened", context=context)
+        for group, link in _by_link(recipients, ticket):
+            messages.append(Outgoing(tenant, tuple(group), "escalation_opened", rendered, link))
+    ticket_events_record_many(events=events)
+    notification_send_many(messages=messages, at=at)
+
+
+def _by_link(recipients: list[Membership], ticket: Ticket) -> list[tuple[list[Membership], str]]:
+    """Staff open the work page; a client (the requester) their portal ticket page."""
+    staff = [m for m in recipients if m.role in STAFF_ROLES]
+    clients = [m for m in recipients if m.role not in STAFF_ROLES]
+    return [(group, link) for group, link in (
+        (staff, f"/work/{ticket.reference}/"), (clients, f"/tickets/{ticket.reference}/"),
+    ) if group]  # fmt: skip

@@ -242,6 +242,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "UTC"
+# The SLA breach scan's period (warnings, breaches, pause caps): the lag from a deadline to
+# its breach record is at most this plus one scan.
+SLA_SCAN_SECONDS = env_int("SLA_SCAN_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sessions-cleanup": {
         "task": "tenants.tasks.clear_expired_sessions",
@@ -263,6 +266,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "tickets.tasks.attachments_sweep_orphans",
         "schedule": crontab(hour=4, minute=23),
     },
+    # SLA warnings, breaches (handed to escalation) and pause caps (escalation/breach_scan.py).
+    "sla-scan": {"task": "escalation.tasks.sla_scan", "schedule": float(SLA_SCAN_SECONDS)},
     # Unacknowledged escalations climb their ladders (escalation/scan.py).
     "escalation-scan": {"task": "escalation.tasks.escalation_scan", "schedule": 30.0},
     # Outbox: re-queue due deliveries (lost enqueues, retries after a backoff).

@@ -109,9 +109,21 @@ def threshold_instant(state: ClockState, rules: ClockRules, percent: int) -> dat
     return rules.calendar.add_business_time(state.consumed_as_of, left)
 
 
+def pause_cap_at(state: ClockState, rules: ClockRules) -> datetime | None:
+    """When a clock waiting on the customer reaches the policy's `max_pause` (the scan then
+    resumes it: time past the cap counts); None without a cap or unless paused so."""
+    if state.status != PAUSED or state.pause_kind != PAUSED_CUSTOMER or state.paused_at is None:
+        return None
+    if rules.max_pause is None:
+        return None
+    return state.paused_at + rules.max_pause
+
+
 def next_alert(state: ClockState, rules: ClockRules) -> datetime | None:
-    """The earliest of the next un-warned threshold and the deadline; None unless running
-    and not yet breached."""
+    """The earliest of the next un-warned threshold and the deadline while running and not yet
+    breached; the pause cap's instant while paused waiting on the customer; else None."""
+    if state.status == PAUSED:
+        return pause_cap_at(state, rules)
     if state.status != RUNNING or state.breached_at is not None or state.due_at is None:
         return None
     for percent in sorted(rules.warning_thresholds):
@@ -208,9 +220,8 @@ def finish(
 def pause(state: ClockState, rules: ClockRules, at: datetime, kind: str) -> Transition:
     due_before = state.due_at
     new = checkpoint(state, rules, at)
-    new = replace(
-        new, status=PAUSED, paused_at=at, pause_kind=kind, due_at=None, next_alert_at=None
-    )
+    new = replace(new, status=PAUSED, paused_at=at, pause_kind=kind, due_at=None)
+    new = _with_alert(new, rules)  # the pause cap's instant, if the policy caps this pause
     note = f"{PAUSE_NOTES[kind]}; {format_duration(new.consumed)} consumed so far"
     return Transition(new, kind, due_before, note)
 
@@ -275,9 +286,10 @@ def bring_in(
         # It comes into a paused ticket: it waits with the ticket's other clocks.
         new = replace(
             new, status=PAUSED, paused_at=at, pause_kind=paused, due_at=None,
-            consumed_as_of=at, next_alert_at=None,
+            consumed_as_of=at,
         )  # fmt: skip
-        return Transition(new, paused, due_before, f"{note}; {PAUSE_NOTES[paused].lower()}")
+        note = f"{note}; {PAUSE_NOTES[paused].lower()}"
+        return Transition(_with_alert(new, rules), paused, due_before, note)
     if revived:
         new, suffix = run_from(new, rules, at)
         note += suffix
@@ -294,7 +306,8 @@ def recomputed(
     only takes the new duration.
     """
     if state.status != RUNNING:
-        return replace(state, target_duration=duration, next_alert_at=None)
+        new = replace(state, target_duration=duration)
+        return replace(new, next_alert_at=next_alert(new, rules))
     remaining = duration - state.consumed
     due = rules.calendar.add_business_time(state.consumed_as_of, remaining) if (
         remaining >= timedelta(0)
@@ -306,20 +319,32 @@ def recomputed(
 
 @dataclass(frozen=True)
 class ScanOutcome:
-    """What the breach scan found due on a clock: the thresholds newly crossed, a breach."""
+    """What the breach scan found due on a clock: the thresholds newly crossed, a breach, and
+    whether a pause past the policy's cap was ended (`capped`: the clock runs again)."""
 
     state: ClockState
     warned: tuple[int, ...]
     breached: bool
+    capped: bool = False
+
+
+PAUSE_CAP_NOTE = "Resumed: paused longer than the policy allows"
 
 
 def scan_step(state: ClockState, rules: ClockRules, now: datetime) -> ScanOutcome:
-    """The clock after the scan at `now`: every threshold crossed by then is warned (once,
-    highest recorded in `warned_percent`), and a running clock past its deadline is breached
-    at the deadline (`breached_at = due_at`; it keeps running until answered). Idempotent:
-    scanning the result again at the same `now` changes nothing."""
+    """The clock after the scan at `now`: a clock paused on the customer past the policy's
+    `max_pause` runs again from the cap (the excess counts); every threshold crossed by then is
+    warned (once, highest recorded in `warned_percent`), and a running clock past its deadline
+    is breached at the deadline (`status` breached, `breached_at = due_at`; an answer later
+    still records `met_at`). Idempotent: scanning the result again at the same `now` changes
+    nothing."""
+    capped = False
+    cap = pause_cap_at(state, rules)
+    if cap is not None and cap <= now:
+        state = resume(state, rules, now, PAUSE_CAP_NOTE).state
+        capped = True
     if state.status != RUNNING or state.breached_at is not None or state.due_at is None:
-        return ScanOutcome(replace(state, next_alert_at=None), (), False)
+        return ScanOutcome(_with_alert(state, rules), (), False, capped)
     warned = tuple(
         p for p in sorted(rules.warning_thresholds)
         if p > state.warned_percent and threshold_instant(state, rules, p) <= now
@@ -329,5 +354,5 @@ def scan_step(state: ClockState, rules: ClockRules, now: datetime) -> ScanOutcom
         new = replace(new, warned_percent=warned[-1])
     breached = now >= state.due_at
     if breached:
-        new = replace(new, breached_at=state.due_at)
-    return ScanOutcome(_with_alert(new, rules), warned, breached)
+        new = replace(new, status=BREACHED, breached_at=state.due_at)
+    return ScanOutcome(_with_alert(new, rules), warned, breached, capped)

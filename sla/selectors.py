@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.db.models import Prefetch
 
-from .clock_rows import rules_of, state_of
-from .clock_state import ClockRules, ScanOutcome, scan_step
+from .clock_rows import STATE_FIELDS, rules_of
+from .clock_state import ClockRules, ClockState, ScanOutcome, scan_step
 from .models import (
     Calendar,
     ClockSegment,
+    Metric,
     Plan,
     PolicySection,
     Priority,
@@ -60,13 +61,33 @@ def clocks_for_ticket(*, tenant: Tenant, ticket_id: int) -> list[SlaClock]:
 
 
 @dataclass(frozen=True)
+class ClaimedClock:
+    """The columns of a claimed clock the scan needs besides its state (no model instance:
+    the scan handles thousands per batch)."""
+
+    pk: int
+    tenant_id: int
+    ticket_id: int
+    target_id: int
+    metric: str
+    status: str
+    next_alert_at: datetime | None
+    cycle: int
+
+    def get_metric_display(self) -> str:
+        return Metric(self.metric).label
+
+
+@dataclass(frozen=True)
 class DueClock:
     """A clock claimed by the breach scan, with what is due on it at `now`.
 
-    `outcome` is the pure `scan_step` result (the clock's next state, the warning thresholds
-    newly crossed, whether its deadline passed); the scan writes `outcome.state` back."""
+    `state` is the clock as claimed; `outcome` the pure `scan_step` result (the clock's next
+    state, the warning thresholds newly crossed, whether its deadline passed, whether a pause
+    cap ended); the scan writes `outcome.state` back."""
 
-    clock: SlaClock
+    clock: ClaimedClock
+    state: ClockState
     rules: ClockRules
     outcome: ScanOutcome
 
@@ -79,6 +100,9 @@ class DueClock:
         return self.outcome.breached
 
 
+_CLAIM_COLUMNS = ("pk", "tenant_id", "ticket_id", "target_id", "metric", *STATE_FIELDS)
+
+
 def clocks_claim_due_cross_tenant(*, now: datetime, limit: int) -> list[DueClock]:
     """Claim up to `limit` clocks of every tenant whose `next_alert_at` has come, soonest first.
 
@@ -87,23 +111,34 @@ def clocks_claim_due_cross_tenant(*, now: datetime, limit: int) -> list[DueClock
     2. `SELECT … FOR UPDATE SKIP LOCKED` over the partial index `slaclock_next_alert_idx`:
        two scans running at once claim disjoint rows instead of waiting on (or double
        processing) each other; the cost follows the rows that are due, not the table.
+       Bare columns, no joins under the lock; the targets' rules are read once per target.
     3. Lock order: this locks clocks without their tickets. SKIP LOCKED never waits on a clock a
-       ticket event holds, so no deadlock; the caller must not lock ticket rows while it holds
-       these (write the tickets' deadlines after commit, through the tickets port).
+       ticket event holds, so no deadlock; the caller must not WAIT for ticket rows while it
+       holds these (the scan locks its tickets with SKIP LOCKED).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("clocks_claim_due_cross_tenant needs the caller's transaction")
-    clocks = list(
+    rows = list(
         SlaClock.objects.cross_tenant()
         .filter(next_alert_at__isnull=False, next_alert_at__lte=now)
-        .select_related("target__calendar", "target__policy")
-        .select_for_update(skip_locked=True, of=("self",))
-        .order_by("next_alert_at")[:limit]
+        .select_for_update(skip_locked=True)
+        .order_by("next_alert_at")
+        .values_list(*_CLAIM_COLUMNS)[:limit]
     )
+    targets = {
+        target.pk: rules_of(target)
+        for target in Target.objects.cross_tenant()
+        .filter(pk__in={row[3] for row in rows})
+        .select_related("calendar", "policy")
+    }
     claimed = []
-    for clock in clocks:
-        rules = rules_of(clock.target)
-        claimed.append(DueClock(clock, rules, scan_step(state_of(clock), rules, now)))
+    for pk, tenant_id, ticket_id, target_id, metric, *values in rows:
+        fields = dict(zip(STATE_FIELDS, values, strict=True))
+        state = ClockState(metric=metric, **fields)
+        clock = ClaimedClock(pk, tenant_id, ticket_id, target_id, metric, state.status,
+                             state.next_alert_at, state.cycle)  # fmt: skip
+        rules = targets[target_id]
+        claimed.append(DueClock(clock, state, rules, scan_step(state, rules, now)))
     return claimed
 
 

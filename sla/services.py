@@ -232,7 +232,7 @@ def clocks_on_agent_public_reply(
 
     def change(clocks: list[SlaClock], ledger: _Ledger) -> None:
         for clock in clocks:
-            if clock.status not in OPEN_STATUSES:
+            if not _answerable(clock):
                 continue
             if clock.metric == Metric.FIRST_RESPONSE:
                 why = "Agent's first public reply"
@@ -244,6 +244,13 @@ def clocks_on_agent_public_reply(
                                             met_status=ClockStatus.MET, why=why))  # fmt: skip
 
     return _apply(tenant=tenant, ticket=ticket, at=at, change=change)
+
+
+def _answerable(clock: SlaClock) -> bool:
+    """Open, or breached by the scan and not answered yet (the answer still records met_at)."""
+    if clock.status in OPEN_STATUSES:
+        return True
+    return clock.status == ClockStatus.BREACHED and clock.met_at is None
 
 
 def _first_response_done(clocks: list[SlaClock], ticket: SlaTicket) -> bool:
@@ -348,7 +355,7 @@ def clocks_resume(
 def clocks_on_resolve(*, tenant: Tenant, ticket: SlaTicket, at: datetime) -> TicketDeadlines:
     def change(clocks: list[SlaClock], ledger: _Ledger) -> None:
         for clock in clocks:
-            if clock.status not in OPEN_STATUSES:
+            if not _answerable(clock):
                 continue
             met = ClockStatus.MET if clock.metric == Metric.RESOLUTION else ClockStatus.STOPPED
             ledger.apply(clock, core.finish(state_of(clock), _rules(clock), at, met_status=met,

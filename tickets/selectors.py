@@ -362,5 +362,3 @@ def canned_or_404(*, tenant: Tenant, canned_id: int) -> CannedResponse:
     return get_object_or_404(CannedResponse.objects.for_tenant(tenant), pk=canned_id)
 
 
-def escalation_requested(*, ticket: Ticket) -> bool:
-    return ticket.events.filter(kind="escalation_requested").exists()

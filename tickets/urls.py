@@ -12,7 +12,6 @@ urlpatterns = [
     path("tickets/<str:reference>/reply/", portal.portal_reply, name="portal_reply"),
     path("tickets/<str:reference>/close/", portal.portal_close, name="portal_close"),
     path("tickets/<str:reference>/reopen/", portal.portal_reopen, name="portal_reopen"),
-    path("tickets/<str:reference>/escalate/", portal.portal_escalate, name="portal_escalate"),
     path(
         "tickets/<str:reference>/attachments/<int:attachment_id>/",
         files.attachment_download,

@@ -1,16 +1,8 @@
 """The report's escalation section: escalations per level and median time to acknowledge.
 
-Kept apart from the clock figures on purpose. The escalation records arrive with their own
-change (issue #10, items 2-3); until then `escalation_rows` answers None ("not yet
-available") and the page says so, rather than showing made-up numbers.
-
-Wiring it after the merge is one query in `escalation_rows`, e.g.::
-
-    Escalation.objects.for_tenant(tenant)
-        .filter(created_at__gte=started_from, created_at__lt=started_before,
-                **({"ticket__customer_id": customer_id} if customer_id else {}),
-                **({"ticket__policy__plan_id": plan_id} if plan_id else {}))
-        .values_list("level", "created_at", "acknowledged_at")
+Kept apart from the clock figures on purpose: `escalation_rows` reads the escalation
+records in one query (the level each stands at now: an escalation that climbed counts at the
+level it reached, and its time to acknowledge runs from its creation).
 
 The aggregation (`escalation_level_figures`) is a pure function over those tuples, tested on
 its own: escalations are few (one per breach at most per level), unlike clocks.
@@ -57,12 +49,18 @@ def escalation_rows(
     plan_id: int | None = None,
     customer_id: int | None = None,
 ) -> list[EscalationRow] | None:
-    """The escalations created in the range: None while escalation records do not exist yet.
+    """The escalations created in the range, as (level, created_at, acknowledged_at) tuples;
+    one query. (None would mean "not available": the page keeps that state for safety.)"""
+    from escalation.models import Escalation
 
-    TODO(lead, after merging the escalation models): replace the body with the one query in
-    this module's docstring.
-    """
-    return None
+    rows = Escalation.objects.for_tenant(tenant).filter(
+        created_at__gte=started_from, created_at__lt=started_before
+    )
+    if customer_id is not None:
+        rows = rows.filter(ticket__customer_id=customer_id)
+    if plan_id is not None:
+        rows = rows.filter(ticket__policy__plan_id=plan_id)
+    return list(rows.values_list("level_number", "created_at", "acknowledged_at"))
 
 
 def escalation_level_figures(rows: Iterable[EscalationRow]) -> list[EscalationLevelFigures]:

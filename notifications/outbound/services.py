@@ -138,6 +138,60 @@ def notification_send_template(
     )
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for `notification_send_many`: its recipients and its rendered texts."""
+
+    tenant: Tenant
+    recipients: tuple[Membership | str, ...]
+    kind: str
+    rendered: Rendered
+    link: str = ""
+
+
+def notification_send_many(*, messages: Iterable[Outgoing], at: datetime) -> int:
+    """`notification_send` for many messages (of any tenants) in two INSERTs: for a scan that
+    notifies thousands at once. Returns the number of notifications written."""
+    notifications = [
+        Notification(
+            tenant=message.tenant,
+            recipient=recipient if isinstance(recipient, Membership) else None,
+            recipient_email="" if isinstance(recipient, Membership) else recipient.strip(),
+            kind=message.kind,
+            subject=message.rendered.subject[:250],
+            body=message.rendered.body,
+            body_html=message.rendered.body_html,
+            link=message.link[:500],
+            created_at=at,
+        )
+        for message in messages
+        for recipient in _unique(message.recipients)
+        if not isinstance(recipient, Membership) or recipient.is_active
+    ]
+    if not notifications:
+        return 0
+    Notification.objects.bulk_create(notifications)
+    deliveries = [
+        Delivery(
+            tenant=notification.tenant,
+            notification=notification,
+            transport=name,
+            status=DeliveryStatus.SENT if transport.IMMEDIATE else DeliveryStatus.PENDING,
+            sent_at=at if transport.IMMEDIATE else None,
+            next_attempt_at=None if transport.IMMEDIATE else at,
+            created_at=at,
+        )
+        for name, transport in transport_modules().items()
+        for notification in notifications
+        if transport.applies(notification)
+    ]
+    Delivery.objects.bulk_create(deliveries)
+    pending = [(d.tenant_id, d.pk) for d in deliveries if d.status == DeliveryStatus.PENDING]
+    if pending:
+        transaction.on_commit(lambda: _enqueue(pending))
+    return len(notifications)
+
+
 def _enqueue(pending: list[tuple[int, int]]) -> None:
     from .tasks import delivery_send
 

@@ -65,7 +65,7 @@ def test_it_shows_a_breached_and_a_met_ticket(lead_client, world):
     assert 'role="img"' in html and '<title id="chart-monthly-title">' in html
     assert '<desc id="chart-monthly-desc">' in html
     assert "business time" in html
-    assert "Escalation figures appear once escalations are recorded." in html
+    assert "No escalation in this range." in html
 
 
 def test_an_answer_after_the_deadline_counts_as_breached(lead_client, tenant, agent, client_user):
@@ -169,11 +169,7 @@ def test_the_api_gives_the_pages_figures(lead_client, world):
     assert {(r["customer"], r["metric"]): r["met"] for r in data["by_customer"]} == {
         (line.customer.name, line.metric): line.figures.met for line in page.by_customer
     }
-    assert data["escalations"] == {
-        "available": False,
-        "message": "Escalation figures appear once escalations are recorded.",
-        "levels": [],
-    }
+    assert data["escalations"] == {"available": True, "message": "", "levels": []}
 
 
 def test_another_tenants_clocks_are_never_counted(client, world, outsider, tenant):
@@ -258,18 +254,18 @@ def test_the_page_costs_a_fixed_number_of_queries(
 ):
     _get(lead_client, "/reports/", RANGE)  # host -> tenant is cached from here on
     # session + membership (1), plans, priorities, customers (3), the GROUPING SETS (1),
-    # the header's unread-notifications badge (1).
-    with django_assert_num_queries(6):
+    # the header's unread-notifications badge (1), the escalations (1).
+    with django_assert_num_queries(7):
         _get(lead_client, "/reports/", RANGE)
     for day in range(5):  # more tickets, customers and months: still the same statements
         met_ticket(client_user, agent, at=T0 + timedelta(days=day, hours=3))
         overdue_ticket(client_user, at=T0 - timedelta(days=1 + 12 * day))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         page = _get(lead_client, "/reports/", {"date_from": "2025-12-01", "date_to": "2026-03-31"})
     assert page.context["report"].totals["first_response"].breached == 6
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         _get(lead_client, "/api/reports/sla/", RANGE)
-    with django_assert_num_queries(5):  # the CSV: the same statements, then streamed
+    with django_assert_num_queries(6):  # the CSV: the same statements, then streamed
         _csv(_get(lead_client, "/reports/sla.csv", RANGE))
 
 

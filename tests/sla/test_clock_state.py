@@ -69,7 +69,8 @@ def test_the_scan_step_warns_each_threshold_once_then_breaches_at_the_deadline()
     assert again.warned == () and again.state == both.state  # idempotent
     breach = core.scan_step(both.state, RULES, ny(2, 13, 5))
     assert breach.breached and breach.state.breached_at == ny(2, 13)
-    assert breach.state.next_alert_at is None and breach.state.status == core.RUNNING
+    # Breached at the deadline (the scan's record); an answer later still records met_at.
+    assert breach.state.next_alert_at is None and breach.state.status == core.BREACHED
     assert core.scan_step(breach.state, RULES, ny(2, 14)).breached is False
 
 

@@ -3,7 +3,7 @@ own rows when an SLA job (the recompute) moves deadlines; `sla` never touches th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import connection
 from django.db.models import Q
@@ -66,3 +66,46 @@ class TicketRowsForSla:
         if policy_id is not None:
             condition &= Q(policy_id=policy_id)
         return Ticket.objects.for_tenant(tenant).filter(condition).count()
+
+
+# --------------------------------------------------------------------------- the breach scan
+
+
+def tickets_lock_available_cross_tenant(*, ticket_ids: Iterable[int]) -> set[int]:
+    """Lock (FOR UPDATE, ascending id) those of these tickets no one else holds; return them.
+
+    For the breach scan, which claims clocks first: it must never WAIT for a ticket (a ticket
+    event holds its ticket and waits for its clocks: waiting here would close a cycle), so
+    rows another transaction holds are skipped, and their clocks wait for the next pass."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Ticket._meta.db_table} WHERE id = ANY(%s) ORDER BY id "  # noqa: S608
+            "FOR UPDATE SKIP LOCKED",
+            [sorted(set(ticket_ids))],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def tickets_write_deadlines_cross_tenant(*, deadlines: Mapping[int, TicketDeadlines]) -> int:
+    """`TicketRowsForSla.write_deadlines` for tickets of any tenants (ids are global; the
+    caller holds their rows locked): one VALUES-join UPDATE, unchanged rows not rewritten."""
+    if not deadlines:
+        return 0
+    ids = sorted(deadlines)
+    rows = [deadlines[i] for i in ids]
+    sql = f"""
+        UPDATE {Ticket._meta.db_table} AS t
+           SET first_response_due_at = v.frd, resolution_due_at = v.res,
+               next_due_at = v.nearest, is_breached = v.breached
+          FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[],
+                      %s::timestamptz[], %s::boolean[]) AS v(id, frd, res, nearest, breached)
+         WHERE t.id = v.id
+           AND (t.first_response_due_at, t.resolution_due_at, t.next_due_at, t.is_breached)
+               IS DISTINCT FROM (v.frd, v.res, v.nearest, v.breached)
+    """  # noqa: S608 - our own table; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [
+            ids, [d.first_response_due_at for d in rows], [d.resolution_due_at for d in rows],
+            [d.next_due_at for d in rows], [d.is_breached for d in rows],
+        ])  # fmt: skip
+        return cursor.rowcount

@@ -1,4 +1,5 @@
-"""The client portal: submit, follow, reply, close, reopen and escalate own tickets."""
+"""The client portal: submit, follow, reply, close and reopen own tickets (escalation
+requests are served by escalation/views.py, on the same ticket page)."""
 
 from __future__ import annotations
 
@@ -103,8 +104,6 @@ def _detail(request: HttpRequest, reference: str, reply_form: ReplyForm | None =
         "reply_form": reply_form or ReplyForm(),
         "can_close": ticket.status != Status.CLOSED,
         "can_reopen": ticket.status == Status.RESOLVED,
-        "can_escalate": ticket.status != Status.CLOSED and membership.can(Perm.ESCALATION_REQUEST),
-        "escalation_requested": selectors.escalation_requested(ticket=ticket),
     }
 
 
@@ -159,23 +158,3 @@ def portal_close(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def portal_reopen(request: HttpRequest, reference: str) -> HttpResponse:
     return _status_change(request, reference, "reopen")
-
-
-@member_required(Perm.ESCALATION_REQUEST)
-@require_POST
-def portal_escalate(request: HttpRequest, reference: str) -> HttpResponse:
-    ticket = selectors.ticket_for_member_or_404(
-        tenant=request.tenant, membership=request.membership, reference=reference
-    )
-    try:
-        services.ticket_request_escalation(
-            tenant=request.tenant,
-            ticket=ticket,
-            actor=request.membership,
-            reason=request.POST.get("reason", ""),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Escalation requested: a manager will review this ticket.")
-    return redirect("tickets:portal_detail", reference=ticket.reference)

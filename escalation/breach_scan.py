@@ -1,0 +1,137 @@
+"""The SLA breach scan: warnings, breaches and pause caps of due clocks, every tenant at once.
+
+Run by Celery beat every `SLA_SCAN_SECONDS` (escalation.tasks.sla_scan) and by
+`python manage.py sla_scan`. Each batch is ONE short transaction and a handful of statements
+whatever its size (set-based, no per-row savepoints):
+
+1. claim up to BATCH_SIZE due clocks: `SELECT … FOR UPDATE SKIP LOCKED` on the partial index
+   of `next_alert_at` (sla.selectors); the pure core computes each outcome (sla.clock_state);
+2. lock their tickets, skipping any another transaction holds (tickets'
+   `tickets_lock_available_cross_tenant`): a ticket event holds its ticket, then waits for
+   its clocks, so the scan — which holds clocks — must never wait for a ticket. The clocks of
+   a busy ticket stay due for the next pass;
+3. one guarded VALUES-join UPDATE of the clocks (sla.scan_apply.clocks_scan_apply:
+   `WHERE next_alert_at = claimed`): only the clocks it wrote go on, so a warning threshold,
+   a breach or a pause cap is recorded once per clock and cycle however many scans run;
+4. one INSERT of the TicketEvents (sla_warning, sla_breached);
+5. the escalations in bulk (escalation.services.escalations_on_sla_events: INSERT … ON
+   CONFLICT DO NOTHING on `escalation_sla_once`, one INSERT of their history, two of their
+   notifications);
+6. the tickets' deadline columns and `is_breached`, from their clocks, in one UPDATE.
+
+Its cost follows the due clocks: with none due, it is one index probe (and the dead recompute
+job check).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from sla.scan_apply import (
+    clocks_deadlines_cross_tenant,
+    clocks_scan_apply,
+    recompute_jobs_fail_dead_cross_tenant,
+)
+from sla.selectors import DueClock, clocks_claim_due_cross_tenant
+from tickets.models import EventKind, TicketEvent
+from tickets.services.common import ticket_events_record_many
+from tickets.services.deadlines import (
+    tickets_lock_available_cross_tenant,
+    tickets_write_deadlines_cross_tenant,
+)
+
+from .models import Source
+from .services import SlaEvent, escalations_on_sla_events
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 5000
+MAX_BATCHES = 200
+
+
+@dataclass
+class BreachScanResult:
+    warned: int = 0
+    breached: int = 0
+    capped: int = 0
+    escalated: int = 0
+    busy: int = 0  # clocks left for the next pass: their ticket was held by someone else
+    failed_jobs: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"warned {self.warned}, breached {self.breached}, pause caps {self.capped}, "
+            f"escalated {self.escalated}, left busy {self.busy}, "
+            f"recompute jobs failed {self.failed_jobs}"
+        )
+
+
+def _events(applied: list[DueClock], now: datetime) -> tuple[list[TicketEvent], list[SlaEvent]]:
+    history: list[TicketEvent] = []
+    hand_off: list[SlaEvent] = []
+    for due in applied:
+        clock, new = due.clock, due.outcome.state
+        base = {"clock": clock.pk, "metric": clock.metric, "cycle": new.cycle}
+        for percent in due.warned:
+            history.append(TicketEvent(
+                tenant_id=clock.tenant_id, ticket_id=clock.ticket_id, kind=EventKind.SLA_WARNING,
+                field="sla", to_value=f"{clock.get_metric_display()}: {percent}% used",
+                data={**base, "percent": percent}, created_at=now,
+            ))  # fmt: skip
+            hand_off.append(SlaEvent(clock.tenant_id, clock.ticket_id, clock.pk, clock.metric,
+                                     new.cycle, Source.SLA_WARNING, percent, now))  # fmt: skip
+        if due.deadline_passed:
+            history.append(TicketEvent(
+                tenant_id=clock.tenant_id, ticket_id=clock.ticket_id, kind=EventKind.SLA_BREACHED,
+                field="sla", to_value=f"{clock.get_metric_display()}: breached",
+                data={**base, "due_at": new.breached_at.isoformat()}, created_at=new.breached_at,
+            ))  # fmt: skip
+            hand_off.append(SlaEvent(clock.tenant_id, clock.ticket_id, clock.pk, clock.metric,
+                                     new.cycle, Source.SLA_BREACH, 0, new.breached_at))  # fmt: skip
+    return history, hand_off
+
+
+def _batch(*, now: datetime, size: int, result: BreachScanResult) -> tuple[int, int]:
+    """One transaction over up to `size` due clocks; returns (claimed, applied)."""
+    with transaction.atomic():
+        due = clocks_claim_due_cross_tenant(now=now, limit=size)
+        if not due:
+            return 0, 0
+        free = tickets_lock_available_cross_tenant(ticket_ids=[d.clock.ticket_id for d in due])
+        mine = [d for d in due if d.clock.ticket_id in free]
+        result.busy += len(due) - len(mine)
+        applied = clocks_scan_apply(due=mine, now=now).applied
+        history, hand_off = _events(applied, now)
+        ticket_events_record_many(events=history)
+        escalated = escalations_on_sla_events(events=hand_off, at=now)
+        ticket_ids = {d.clock.ticket_id for d in applied}
+        tickets_write_deadlines_cross_tenant(
+            deadlines=clocks_deadlines_cross_tenant(ticket_ids=ticket_ids, now=now)
+        )
+    result.warned += sum(len(d.warned) for d in applied)
+    result.breached += sum(1 for d in applied if d.deadline_passed)
+    result.capped += sum(1 for d in applied if d.outcome.capped)
+    result.escalated += len(escalated)
+    return len(due), len(applied)
+
+
+def sla_scan_cross_tenant(
+    *, now: datetime | None = None, batch_size: int = BATCH_SIZE
+) -> BreachScanResult:
+    """One pass over every tenant: batch after batch until one comes back short (or makes no
+    progress: every claimed clock's ticket was busy, they wait for the next pass)."""
+    now = now or timezone.now()
+    result = BreachScanResult()
+    result.failed_jobs = recompute_jobs_fail_dead_cross_tenant(now=now)
+    for _ in range(MAX_BATCHES):
+        claimed, applied = _batch(now=now, size=batch_size, result=result)
+        if claimed < batch_size or applied == 0:
+            break
+    if result.failed_jobs:
+        logger.warning("sla scan: %s recompute job(s) failed (worker died)", result.failed_jobs)
+    return result

@@ -1,0 +1,159 @@
+"""The breach scan's writes to clocks (sla owns them), in bulk.
+
+The scan (escalation/breach_scan.py) claims due clocks with
+`selectors.clocks_claim_due_cross_tenant` (rows locked, SKIP LOCKED), then hands the outcomes
+here:
+
+- `clocks_scan_apply`: ONE VALUES-join UPDATE of every changed clock, guarded by
+  `next_alert_at` and `status` being as claimed (a clock another writer moved is left alone
+  and reported as not applied), the ledger rows of the clocks whose pause cap ended and of the
+  breaches, and the affected tickets per tenant.
+- `clocks_deadlines_cross_tenant`: what each ticket's row should show of its clocks now
+  (one read; tickets write their own rows).
+- `recompute_jobs_fail_dead_cross_tenant`: a recompute whose worker died too often is failed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import connection
+from django.db.models import Q
+
+from . import clock_state as core
+from .clock_rows import STATE_FIELDS
+from .clock_state import ClockState, TicketDeadlines
+from .models import ClockSegment, RecomputeJob, SegmentKind, SlaClock
+from .recompute import LEASE, MAX_ATTEMPTS
+
+if TYPE_CHECKING:
+    from .selectors import DueClock
+
+
+@dataclass
+class ScanApplied:
+    """The claimed clocks whose new state was written, and their tickets per tenant."""
+
+    applied: list[DueClock] = field(default_factory=list)
+    skipped: int = 0
+    tickets: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+
+def clocks_scan_apply(*, due: Sequence[DueClock], now: datetime) -> ScanApplied:
+    """Write the scan's outcomes for clocks the caller claimed (inside its transaction).
+
+    Claim-then-conditional-update: the UPDATE only writes a clock whose `next_alert_at` and
+    `status` are still what the claim read, and returns the ids it wrote. Only those are
+    reported as applied, so a warning or breach is recorded (and escalated) once per clock,
+    cycle and threshold, whichever scan gets there first.
+    """
+    result = ScanApplied()
+    changed = [d for d in due if d.outcome.state != d.state]
+    if not changed:
+        return result
+    news = [d.outcome.state for d in changed]
+    table = SlaClock._meta.db_table
+    sql = f"""
+        UPDATE {table} AS c
+           SET status = v.status, due_at = v.due_at, consumed = v.consumed,
+               consumed_as_of = v.consumed_as_of, breached_at = v.breached_at,
+               warned_percent = v.warned, paused_at = v.paused_at, pause_kind = v.pause_kind,
+               next_alert_at = v.next_alert_at, updated_at = %s
+          FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::interval[],
+                      %s::timestamptz[], %s::timestamptz[], %s::smallint[], %s::timestamptz[],
+                      %s::varchar[], %s::timestamptz[], %s::timestamptz[], %s::varchar[])
+               AS v(id, status, due_at, consumed, consumed_as_of, breached_at, warned,
+                    paused_at, pause_kind, next_alert_at, alert_before, status_before)
+         WHERE c.id = v.id
+           AND c.next_alert_at IS NOT DISTINCT FROM v.alert_before
+           AND c.status = v.status_before
+     RETURNING c.id
+    """  # noqa: S608 - our own table; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [
+            now, [d.clock.pk for d in changed], [n.status for n in news],
+            [n.due_at for n in news], [n.consumed for n in news],
+            [n.consumed_as_of for n in news], [n.breached_at for n in news],
+            [n.warned_percent for n in news], [n.paused_at for n in news],
+            [n.pause_kind for n in news], [n.next_alert_at for n in news],
+            [d.clock.next_alert_at for d in changed], [d.clock.status for d in changed],
+        ])  # fmt: skip
+        written = {row[0] for row in cursor.fetchall()}
+    result.applied = [d for d in changed if d.clock.pk in written]
+    result.skipped = len(changed) - len(result.applied)
+    for d in result.applied:
+        result.tickets[d.clock.tenant_id].add(d.clock.ticket_id)
+    _write_ledger(result.applied, now)
+    return result
+
+
+def _write_ledger(applied: list[DueClock], now: datetime) -> None:
+    """A clock whose pause cap ended: its pause segment closes at the cap and a running one
+    opens there. A breach: a point entry at the deadline. Two statements for the batch."""
+    capped = [d for d in applied if d.outcome.capped]
+    if capped:
+        ClockSegment.objects.cross_tenant().filter(
+            clock_id__in=[d.clock.pk for d in capped], ended_at__isnull=True
+        ).update(ended_at=now)
+    segments = []
+    for d in applied:
+        clock, new = d.clock, d.outcome.state
+        if d.outcome.capped:
+            segments.append(ClockSegment(
+                tenant_id=clock.tenant_id, clock_id=clock.pk, kind=SegmentKind.RUNNING,
+                started_at=now, due_at_after=new.due_at, note=core.PAUSE_CAP_NOTE, created_at=now,
+            ))  # fmt: skip
+        if d.outcome.breached:
+            segments.append(ClockSegment(
+                tenant_id=clock.tenant_id, clock_id=clock.pk, kind=SegmentKind.RUNNING,
+                started_at=new.breached_at, ended_at=new.breached_at,
+                due_at_before=new.breached_at, note="Breached: the deadline passed",
+                created_at=now,
+            ))  # fmt: skip
+    if segments:
+        ClockSegment.objects.bulk_create(segments)
+
+
+_DEADLINE_COLUMNS = ("ticket_id", "metric", *STATE_FIELDS)
+
+
+def clocks_deadlines_cross_tenant(
+    *, ticket_ids: Sequence[int], now: datetime
+) -> dict[int, TicketDeadlines]:
+    """Each ticket's deadline columns as its clocks give them now, for tickets of any tenants
+    (ids are global; the caller got them from clocks it claimed). One query."""
+    states: dict[int, list[ClockState]] = {ticket_id: [] for ticket_id in ticket_ids}
+    rows = (
+        SlaClock.objects.cross_tenant()
+        .filter(ticket_id__in=sorted(ticket_ids))
+        .values_list(*_DEADLINE_COLUMNS)
+    )
+    for ticket_id, metric, *values in rows:
+        states[ticket_id].append(ClockState(metric=metric, **dict(zip(STATE_FIELDS, values,
+                                                                      strict=True))))
+    return {t: core.ticket_deadlines(s, now=now) for t, s in states.items()}
+
+
+def recompute_jobs_fail_dead_cross_tenant(*, now: datetime) -> int:
+    """Fail running recompute jobs whose worker died and that were already taken over
+    `MAX_ATTEMPTS` times: nobody would claim them again, so they would show 'running'
+    forever. (Fewer takeovers: the pending sweeper hands them to a new worker.)"""
+    dead = Q(heartbeat_at__lt=now - LEASE) | Q(heartbeat_at__isnull=True)
+    return (
+        RecomputeJob.objects.cross_tenant()
+        .filter(dead, status=RecomputeJob.Status.RUNNING, attempts__gte=MAX_ATTEMPTS)
+        .update(
+            status=RecomputeJob.Status.FAILED, finished_at=now,
+            error=f"Its worker stopped (no heartbeat for {LEASE}) after {MAX_ATTEMPTS} tries.",
+        )  # fmt: skip
+    )
+
+
+__all__ = [
+    "ScanApplied", "clocks_deadlines_cross_tenant", "clocks_scan_apply",
+    "recompute_jobs_fail_dead_cross_tenant",
+]  # fmt: skip
