@@ -8,10 +8,9 @@ acknowledgements.py (anti-relay rules, hourly caps); this module only writes the
 
 from __future__ import annotations
 
-from tenants.models import Tenant
-
 from notifications.outbound.services import notification_send_email
 from notifications.outbound.tokens import message_id_ours
+from tenants.models import Tenant
 
 from .acknowledgements import Acknowledgement
 

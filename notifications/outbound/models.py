@@ -170,7 +170,9 @@ class EmailTemplateOverride(TenantOwned):
         ordering = ["event"]
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "event"], name="email_template_one_per_event"),
+            models.UniqueConstraint(
+                fields=["tenant", "event"], name="email_template_one_per_event"
+            ),
         ]
 
     def __str__(self) -> str:
