@@ -301,3 +301,58 @@ def deliveries_retry_due_cross_tenant(*, now: datetime | None = None, limit: int
     )
     _enqueue(due)
     return len(due)
+
+
+def suppression_lift(*, tenant: Tenant, suppression_id: int) -> bool:
+    """An admin lifts a suppression: later mail to the address is sent again."""
+    from .models import Suppression
+
+    deleted, _ = Suppression.objects.for_tenant(tenant).filter(pk=suppression_id).delete()
+    return bool(deleted)
+
+
+def template_override_save(
+    *, tenant: Tenant, event: str, subject: str, text: str, html: str,
+    at: datetime | None = None,
+) -> None:  # fmt: skip
+    """Save a tenant's texts for `event` after checking they compile and render in the
+    sandbox; raises ValidationError with the template error per field."""
+    from django.core.exceptions import ValidationError
+
+    from .email_templates import EVENTS, TemplateInvalid, override_render, template_compile
+    from .models import EmailTemplateOverride
+
+    if event not in EVENTS:
+        raise ValidationError({"event": "Unknown email event."})
+    errors: dict[str, str] = {}
+    if not subject.strip():
+        errors["subject"] = "Write a subject."
+    if not text.strip():
+        errors["text"] = "Write the plain-text body."
+    for field, source, is_html in (("subject", subject, False), ("text", text, False),
+                                   ("html", html, True)):  # fmt: skip
+        if field in errors or not source.strip():
+            continue
+        try:
+            template_compile(source=source, event=event, html=is_html)
+        except TemplateInvalid as error:
+            errors[field] = str(error)
+    if not errors:
+        sample = {name: f"<{name}>" for name in EVENTS[event]}
+        try:
+            override_render(event=event, subject=subject, text=text, html=html, context=sample)
+        except TemplateInvalid as error:
+            errors["text"] = str(error)
+    if errors:
+        raise ValidationError(errors)
+    EmailTemplateOverride.objects.for_tenant(tenant).update_or_create(
+        tenant=tenant, event=event,
+        defaults={"subject": subject, "text": text, "html": html,
+                  "updated_at": at or timezone.now()},
+    )  # fmt: skip
+
+
+def template_override_delete(*, tenant: Tenant, event: str) -> None:
+    from .models import EmailTemplateOverride
+
+    EmailTemplateOverride.objects.for_tenant(tenant).filter(event=event).delete()

@@ -48,7 +48,7 @@ def delivery_track_cross_tenant(
                 )
             address = (recipient or row.address).strip().lower()
             if event_type in SUPPRESSING and address:
-                Suppression.objects.get_or_create(
+                Suppression.objects.for_tenant(row.tenant).get_or_create(
                     tenant=row.tenant, email=address,
                     defaults={"reason": event_type, "detail": detail[:500], "created_at": at},
                 )  # fmt: skip

@@ -82,5 +82,9 @@ def deliver(delivery: Delivery) -> str:
     except (AnymailError, OSError) as error:
         # Network trouble, rate limits, ESP 5xx: try again later with the same Message-ID.
         raise TransientDeliveryError(f"{type(error).__name__}: {error}") from error
-    status = getattr(email, "anymail_status", None)
-    return (getattr(status, "message_id", None) or delivery.message_id or "")[:250]
+    # anymail's id for the message (the tracking webhooks report it); a backend without one
+    # (SMTP, console) leaves our own Message-ID.
+    provider_id = getattr(getattr(email, "anymail_status", None), "message_id", None)
+    if provider_id is None or provider_id == "" or isinstance(provider_id, set):
+        return delivery.message_id[:250]
+    return str(provider_id)[:250]
