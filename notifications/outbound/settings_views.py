@@ -33,7 +33,8 @@ def templates(request: HttpRequest) -> HttpResponse:
 
 
 @manage
-def template_edit(request: HttpRequest, event: str) -> HttpResponse:
+def template_edit(request: HttpRequest) -> HttpResponse:
+    event = request.GET.get("event", "")
     if event not in EVENTS:
         raise Http404("No such email.")
     override = selectors.template_overrides(tenant=request.tenant).get(event)

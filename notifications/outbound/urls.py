@@ -9,11 +9,9 @@ urlpatterns = [
     path("notifications/read-all/", views.notification_read_all, name="read_all"),
     path("notifications/<int:notification_id>/read/", views.notification_read, name="read"),
     path("settings/notifications/templates/", settings_views.templates, name="templates"),
-    path(
-        "settings/notifications/templates/<slug:event>/",
-        settings_views.template_edit,
-        name="template_edit",
-    ),
+    # ?event=<name>: an event is not a tenant object, so it is no path parameter.
+    path("settings/notifications/templates/edit/", settings_views.template_edit,
+         name="template_edit"),  # fmt: skip
     path("settings/notifications/suppressions/", settings_views.suppressions,
          name="suppressions"),  # fmt: skip
     path(

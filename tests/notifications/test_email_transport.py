@@ -200,6 +200,7 @@ def test_unknown_provider_ids_change_nothing(tenant):
 
 
 TEMPLATES_URL = "/settings/notifications/templates/"
+EDIT_URL = TEMPLATES_URL + "edit/?event=ticket_created"
 
 
 @pytest.mark.parametrize(
@@ -219,7 +220,7 @@ def test_a_bad_template_is_a_400_with_the_error(client, tenant, tenant_admin, fi
     login_as(client, tenant_admin)
     data = {"subject": "We got {{ reference }}", "text": "Thanks", "html": ""}
     data[field] = source
-    response = client.post(TEMPLATES_URL + "ticket_created/", data)
+    response = client.post(EDIT_URL, data)
     assert response.status_code == 400
     assert error in response.content.decode()
     assert not EmailTemplateOverride.objects.exists()
@@ -231,9 +232,9 @@ def test_a_tenant_override_is_used_and_autoescaped_and_reset(client, tenant, ten
     login_as(client, agent)
     assert client.get(TEMPLATES_URL).status_code in (403, 404)
     login_as(client, tenant_admin)
-    page = client.get(TEMPLATES_URL + "ticket_created/")
+    page = client.get(EDIT_URL)
     assert page.status_code == 200 and "tracking number" in page.content.decode()
-    response = client.post(TEMPLATES_URL + "ticket_created/", {
+    response = client.post(EDIT_URL, {
         "subject": "Got it: {{ subject }}",
         "text": "Number {{ reference }} for {{ subject }}.",
         "html": "<p>Number <b>{{ reference }}</b> for {{ subject }}</p>",
@@ -249,7 +250,7 @@ def test_a_tenant_override_is_used_and_autoescaped_and_reset(client, tenant, ten
     assert email.body == "Number ACME-9 for <script>x</script>."
     assert "&lt;script&gt;" in email.alternatives[0][0]  # HTML: escaped
     # Reset: back to the files.
-    client.post(TEMPLATES_URL + "ticket_created/", {"reset": "1"})
+    client.post(EDIT_URL, {"reset": "1"})
     assert not EmailTemplateOverride.objects.exists()
     services.notification_send_email(
         tenant=tenant, recipients=[ADDRESS], event="ticket_created",
