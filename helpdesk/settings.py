@@ -192,7 +192,15 @@ ANYMAIL = {
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"support@{HELPDESK_DOMAIN}")
 # Notification transports: name -> module (notifications/outbound/transports/).
-NOTIFICATION_TRANSPORTS = {"in_app": "notifications.outbound.transports.in_app"}
+NOTIFICATION_TRANSPORTS = {
+    "in_app": "notifications.outbound.transports.in_app",
+    "email": "notifications.outbound.transports.email",
+}
+# Members (staff) are emailed only for these notification kinds (prefixes): the escalation
+# ladder's notices, breach warnings included. Bare addresses (requesters, CCs) always are.
+NOTIFICATION_EMAIL_MEMBER_KINDS = tuple(
+    k for k in env_str("NOTIFICATION_EMAIL_MEMBER_KINDS", "escalation_").split(",") if k
+)
 # Inbound webhooks (anymail): basic auth shared by every ESP; several secrets, comma-separated,
 # let an old one keep working while the ESP is switched to the new one (rotation).
 if "WEBHOOK_SECRET" in ANYMAIL:

@@ -1,61 +1,51 @@
-"""Sending an acknowledgement. For now through django.core.mail (anymail's backend) after the
-transaction commits; the one place to switch onto the notification outbox when it lands."""
+"""Sending an acknowledgement: a Notification with an email Delivery row in the outbox,
+written in the intake's own transaction (so it commits or rolls back with the ticket), and
+delivered by the email transport after commit, at most once, with retries.
+
+Whether to answer at all, to whom and with which words is decided purely in
+acknowledgements.py (anti-relay rules, hourly caps); this module only writes the row.
+"""
 
 from __future__ import annotations
 
-import logging
-
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template.loader import render_to_string
+from notifications.outbound.services import notification_send_email
+from notifications.outbound.tokens import message_id_ours
+from tenants.models import Tenant
 
 from .acknowledgements import Acknowledgement
 
-logger = logging.getLogger(__name__)
 
-
-def acknowledgement_message(
-    *, ack: Acknowledgement, reply_to: str, message_id: str, in_reply_to: str = ""
-) -> EmailMultiAlternatives:
+def acknowledgement_write(
+    *, tenant: Tenant, ack: Acknowledgement, reply_to: str, ticket_id: int = 0,
+    in_reply_to: str = "",
+) -> None:  # fmt: skip
     context = dict(ack.context)
-    base = f"notifications/email/{ack.template}"
-    subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
-    reference = context.get("reference")
-    if reference and f"[{reference}]" not in subject:
-        subject = f"[{reference}] {subject}"
-    headers = {
-        # RFC 3834: automatic mail, so well-behaved responders do not answer it (no loops).
-        "Auto-Submitted": "auto-replied",
-        "X-Auto-Response-Suppress": "All",
-        "Message-ID": message_id,
-    }
-    if in_reply_to:
-        headers["In-Reply-To"] = in_reply_to
-        headers["References"] = in_reply_to
-    email = EmailMultiAlternatives(
-        subject=subject[:250],
-        body=render_to_string(f"{base}.txt", context),
-        from_email=context.get("from_email") or settings.DEFAULT_FROM_EMAIL,
-        to=[ack.recipient],
-        reply_to=[reply_to],
+    headers = {"In-Reply-To": in_reply_to, "References": in_reply_to} if in_reply_to else {}
+    notification_send_email(
+        tenant=tenant,
+        recipients=[ack.recipient],
+        event=ack.template,
+        context=context,
+        topic=f"ticket:{ticket_id}" if ticket_id else "",
+        thread_id=ticket_id,
+        reply_to=reply_to,
+        from_email=str(context.get("from_email") or ""),
         headers=headers,
+        automatic=True,
     )
-    email.attach_alternative(render_to_string(f"{base}.html", context), "text/html")
-    return email
 
 
 def acknowledgement_send_on_commit(
     *, ack: Acknowledgement, reply_to: str, message_id: str, in_reply_to: str = ""
 ) -> None:
-    email = acknowledgement_message(
-        ack=ack, reply_to=reply_to, message_id=message_id, in_reply_to=in_reply_to
-    )
-
-    def send() -> None:
-        try:
-            email.send()
-        except Exception:  # the intake is committed; a lost acknowledgement is logged
-            logger.exception("Acknowledgement to %s could not be sent", ack.recipient)
-
-    transaction.on_commit(send)
+    """The intake's entry point. `message_id` is the signed id the intake made for this
+    answer: it names the tenant and the ticket (0: none) the row is written for; the outbox
+    writes the delivery's own stable Message-ID, signed the same way."""
+    ours = message_id_ours(message_id)
+    if ours is None:
+        raise ValueError("The acknowledgement's Message-ID is not one of ours.")
+    tenant_id, ticket_id = ours
+    acknowledgement_write(
+        tenant=Tenant.objects.get(pk=tenant_id), ack=ack, reply_to=reply_to,
+        ticket_id=ticket_id, in_reply_to=in_reply_to,
+    )  # fmt: skip

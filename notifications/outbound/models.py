@@ -28,6 +28,16 @@ class Notification(TenantOwned):
     body = models.TextField()
     body_html = models.TextField(blank=True, default="")
     link = models.CharField(max_length=500, blank=True, default="", help_text="Absolute path.")
+    # Generic email fields, filled by the caller (the core knows nothing of tickets):
+    # what the message is about ("ticket:42", shown with it), the id its Message-ID and reply
+    # token are signed for, the Reply-To address and extra headers (In-Reply-To, References).
+    topic = models.CharField(max_length=60, blank=True, default="")
+    thread_id = models.BigIntegerField(default=0)
+    reply_to = models.CharField(max_length=250, blank=True, default="")
+    from_email = models.CharField(max_length=250, blank=True, default="")
+    headers = models.JSONField(default=dict, blank=True)
+    # RFC 3834: mail nobody typed (acknowledgements, status and escalation notices).
+    automatic = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -45,6 +55,12 @@ class Notification(TenantOwned):
             # The notifications page: a member's newest first.
             models.Index(
                 fields=["tenant", "recipient", "-created_at"], name="notification_inbox_idx"
+            ),
+            # The ticket page's "email delivery" list.
+            models.Index(
+                fields=["tenant", "topic"],
+                condition=~models.Q(topic=""),
+                name="notification_topic_idx",
             ),
             # The header badge counts only unread rows: a small partial index.
             models.Index(
@@ -83,6 +99,14 @@ class Delivery(TenantOwned):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(max_length=250, blank=True, default="")
+    # Email: our Message-ID, written with the row before any attempt, so a retry after a lost
+    # worker sends the same id and the ESP (or the recipient's client) can drop the duplicate.
+    message_id = models.CharField(max_length=250, blank=True, default="")
+    address = models.EmailField(blank=True, default="")
+    # From the ESP's tracking webhook (anymail's `tracking` signal): delivered, bounced, ...
+    tracking_status = models.CharField(max_length=20, blank=True, default="")
+    tracking_detail = models.CharField(max_length=500, blank=True, default="")
+    tracking_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta(TenantOwned.Meta):
@@ -102,7 +126,54 @@ class Delivery(TenantOwned):
                 condition=models.Q(status="pending"),
                 name="delivery_pending_due_idx",
             ),
+            # Tracking webhooks find the row by the id the ESP returned at send.
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="delivery_provider_id_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.transport} {self.status}"
+
+
+class Suppression(TenantOwned):
+    """An address that hard-bounced or complained: later email to it is not sent."""
+
+    email = models.EmailField()
+    reason = models.CharField(max_length=20)  # bounced, complained
+    detail = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "email"], name="suppression_one_per_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.reason})"
+
+
+class EmailTemplateOverride(TenantOwned):
+    """A tenant's own texts for one email event, replacing the template files."""
+
+    event = models.CharField(max_length=60)
+    subject = models.CharField(max_length=250)
+    text = models.TextField()
+    html = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["event"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["tenant", "event"], name="email_template_one_per_event"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.event

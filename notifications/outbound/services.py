@@ -21,8 +21,14 @@ from django.utils import timezone
 
 from tenants.models import Membership, Tenant
 
+from . import tokens
 from .models import Delivery, DeliveryStatus, Notification
-from .transports import TransientDeliveryError, transport_get, transport_modules
+from .transports import (
+    DeliverySuppressed,
+    TransientDeliveryError,
+    transport_get,
+    transport_modules,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +77,19 @@ def notification_send(
     link: str = "",
     body_html: str = "",
     at: datetime | None = None,
+    topic: str = "",
+    thread_id: int = 0,
+    reply_to: str = "",
+    from_email: str = "",
+    headers: Mapping[str, str] | None = None,
+    automatic: bool = True,
 ) -> list[Notification]:
     """Write one notification per recipient (a member, or a bare email address) and a delivery
-    row per transport that applies; queue the non-immediate ones after commit."""
+    row per transport that applies; queue the non-immediate ones after commit.
+
+    The email fields are generic: `topic` names what the message is about (shown with it),
+    `thread_id` is the id its Message-ID and reply token are signed for (0: none),
+    `reply_to`/`headers` are copied onto the mail as they are."""
     at = at or timezone.now()
     notifications = [
         Notification(
@@ -85,6 +101,12 @@ def notification_send(
             body=body,
             body_html=body_html,
             link=link[:500],
+            topic=topic[:60],
+            thread_id=thread_id,
+            reply_to=reply_to[:250],
+            from_email=from_email[:250],
+            headers=dict(headers or {}),
+            automatic=automatic,
             created_at=at,
         )
         for recipient in _unique(recipients)
@@ -107,6 +129,12 @@ def notification_send(
                         sent_at=at if immediate else None,
                         next_attempt_at=None if immediate else at,
                         created_at=at,
+                        address=transport.address(notification)
+                        if hasattr(transport, "address") else "",
+                        # Stable from the start: every attempt of this row reuses it.
+                        message_id=tokens.message_id_new(
+                            tenant_id=tenant.pk, ticket_id=notification.thread_id
+                        ) if getattr(transport, "MESSAGE_ID", False) else "",
                     )
                 )
     Delivery.objects.bulk_create(deliveries)
@@ -114,6 +142,34 @@ def notification_send(
     if pending:
         transaction.on_commit(lambda: _enqueue(pending))
     return notifications
+
+
+def notification_send_email(
+    *,
+    tenant: Tenant,
+    recipients: Iterable[Membership | str],
+    event: str,
+    context: Mapping[str, Any],
+    link: str = "",
+    at: datetime | None = None,
+    topic: str = "",
+    thread_id: int = 0,
+    reply_to: str = "",
+    from_email: str = "",
+    headers: Mapping[str, str] | None = None,
+    automatic: bool = True,
+) -> list[Notification]:
+    """A notification rendered from the email templates of `event` (the tenant's override or
+    the files under templates/notifications/email/): the subject carries `[reference]`."""
+    from .email_templates import email_render
+
+    rendered = email_render(tenant=tenant, event=event, context=context)
+    return notification_send(
+        tenant=tenant, recipients=recipients, kind=f"email_{event}"[:60],
+        subject=rendered.subject, body=rendered.body, body_html=rendered.body_html,
+        link=link, at=at, topic=topic, thread_id=thread_id, reply_to=reply_to,
+        from_email=from_email, headers=headers, automatic=automatic,
+    )  # fmt: skip
 
 
 def notification_send_template(
@@ -193,10 +249,16 @@ def notification_send_many(*, messages: Iterable[Outgoing], at: datetime) -> int
 
 
 def _enqueue(pending: list[tuple[int, int]]) -> None:
+    """Hand rows to the worker. A broker that is down loses nothing: the rows stay pending
+    and due, and the retry sweep queues them again."""
     from .tasks import delivery_send
 
     for tenant_id, delivery_id in pending:
-        delivery_send.delay(tenant_id, delivery_id)
+        try:
+            delivery_send.delay(tenant_id, delivery_id)
+        except Exception:  # any broker failure: left for the sweep
+            logger.exception("Could not queue delivery %s: left for the sweep", delivery_id)
+            return
 
 
 def notification_mark_read(
@@ -249,7 +311,10 @@ def delivery_attempt(*, tenant: Tenant, delivery_id: int, at: datetime | None = 
     )
     update: dict[str, Any]
     try:
-        message_id = transport_get(delivery.transport).deliver(delivery.notification)
+        message_id = transport_get(delivery.transport).deliver(delivery)
+    except DeliverySuppressed as error:
+        update = {"status": DeliveryStatus.SUPPRESSED, "next_attempt_at": None,
+                  "last_error": str(error)[:2000]}  # fmt: skip
     except TransientDeliveryError as error:
         retry = delivery.attempts < MAX_ATTEMPTS
         update = {
@@ -269,12 +334,19 @@ def delivery_attempt(*, tenant: Tenant, delivery_id: int, at: datetime | None = 
 
 
 def deliveries_retry_due_cross_tenant(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Queue pending deliveries that are due (lost enqueues, backoffs over); fail the ones a
-    dead worker left claimed. Reads every tenant's rows: a cross-tenant job."""
+    """Queue pending deliveries that are due (lost enqueues, backoffs over). A row a dead
+    worker left claimed past the lease is tried again (attempts left) with the SAME stored
+    Message-ID, so an ESP that did get the first attempt can drop the duplicate; out of
+    attempts it is failed. Reads every tenant's rows: a cross-tenant job."""
     now = now or timezone.now()
-    Delivery.objects.cross_tenant().filter(
+    stale = Delivery.objects.cross_tenant().filter(
         status=DeliveryStatus.SENDING, next_attempt_at__lt=now - SENDING_LEASE
-    ).update(status=DeliveryStatus.FAILED, last_error="Worker lost while sending.")
+    )
+    stale.filter(attempts__lt=MAX_ATTEMPTS).update(
+        status=DeliveryStatus.PENDING, next_attempt_at=now,
+        last_error="Worker lost while sending: retried with the same Message-ID.",
+    )  # fmt: skip
+    stale.update(status=DeliveryStatus.FAILED, last_error="Worker lost while sending.")
     due = list(
         Delivery.objects.cross_tenant()
         .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
@@ -283,3 +355,58 @@ def deliveries_retry_due_cross_tenant(*, now: datetime | None = None, limit: int
     )
     _enqueue(due)
     return len(due)
+
+
+def suppression_lift(*, tenant: Tenant, suppression_id: int) -> bool:
+    """An admin lifts a suppression: later mail to the address is sent again."""
+    from .models import Suppression
+
+    deleted, _ = Suppression.objects.for_tenant(tenant).filter(pk=suppression_id).delete()
+    return bool(deleted)
+
+
+def template_override_save(
+    *, tenant: Tenant, event: str, subject: str, text: str, html: str,
+    at: datetime | None = None,
+) -> None:  # fmt: skip
+    """Save a tenant's texts for `event` after checking they compile and render in the
+    sandbox; raises ValidationError with the template error per field."""
+    from django.core.exceptions import ValidationError
+
+    from .email_templates import EVENTS, TemplateInvalid, override_render, template_compile
+    from .models import EmailTemplateOverride
+
+    if event not in EVENTS:
+        raise ValidationError({"event": "Unknown email event."})
+    errors: dict[str, str] = {}
+    if not subject.strip():
+        errors["subject"] = "Write a subject."
+    if not text.strip():
+        errors["text"] = "Write the plain-text body."
+    for field, source, is_html in (("subject", subject, False), ("text", text, False),
+                                   ("html", html, True)):  # fmt: skip
+        if field in errors or not source.strip():
+            continue
+        try:
+            template_compile(source=source, event=event, html=is_html)
+        except TemplateInvalid as error:
+            errors[field] = str(error)
+    if not errors:
+        sample = {name: f"<{name}>" for name in EVENTS[event]}
+        try:
+            override_render(event=event, subject=subject, text=text, html=html, context=sample)
+        except TemplateInvalid as error:
+            errors["text"] = str(error)
+    if errors:
+        raise ValidationError(errors)
+    EmailTemplateOverride.objects.for_tenant(tenant).update_or_create(
+        tenant=tenant, event=event,
+        defaults={"subject": subject, "text": text, "html": html,
+                  "updated_at": at or timezone.now()},
+    )  # fmt: skip
+
+
+def template_override_delete(*, tenant: Tenant, event: str) -> None:
+    from .models import EmailTemplateOverride
+
+    EmailTemplateOverride.objects.for_tenant(tenant).filter(event=event).delete()

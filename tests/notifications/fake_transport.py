@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from notifications.outbound.models import Notification
+from notifications.outbound.models import Delivery, Notification
 from notifications.outbound.transports import TransientDeliveryError
 
 NAME = "fake"
@@ -17,7 +17,8 @@ def applies(notification: Notification) -> bool:
     return True
 
 
-def deliver(notification: Notification) -> str:
+def deliver(delivery: Delivery) -> str:
+    notification = delivery.notification
     if "flaky" in notification.subject and not any(n == -notification.pk for n in SENT):
         SENT.append(-notification.pk)  # fail the first time only
         raise TransientDeliveryError("try later")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from notifications.inbound.models import InboundEmail, InboundSettings, InboundStatus
-from notifications.outbound.models import Delivery
+from notifications.outbound.models import Delivery, Suppression
 from notifications.outbound.services import notification_send
 from tenants.roles import Role
 from tests.factories import MembershipFactory
@@ -44,7 +44,15 @@ def inbound_settings(tenant) -> int:
     return InboundSettings.objects.get_or_create(tenant=tenant)[0].pk
 
 
+def _suppression_id(tenant) -> int:
+    return Suppression.objects.create(
+        tenant=tenant, email=f"bounced-{Suppression.objects.count()}@{tenant.slug}.example",
+        reason="bounced",
+    ).pk
+
+
 URL_OBJECTS = {
+    "suppression_id": _suppression_id,
     "notification_id": _notification_id,
     "admin:outbound.notification": _notification_id,
     "admin:outbound.delivery": _delivery_id,

@@ -17,6 +17,7 @@ from sla.models import Channel
 from tenants.models import Membership, Tenant
 
 from ..models import EventKind, Message, Status, Ticket
+from . import notify
 from .attachments import attachments_add
 from .common import (
     TicketChanges,
@@ -145,6 +146,7 @@ def ticket_reply(
         data={"message_id": message.pk, "attachments": len(attachments)},
     )
     ticket_write(tenant=tenant, ticket=ticket, at=at, changes=changes)
+    notify.ticket_notify_reply(tenant=tenant, ticket=ticket, message=message, author=author, at=at)
     return message
 
 

@@ -15,6 +15,7 @@ from sla.models import Channel, Priority
 from tenants.models import Customer, Membership, Tenant
 
 from ..models import Category, EventKind, Ticket, TicketCounter
+from . import notify
 from .attachments import attachments_add
 from .common import now_or, search_vector_for_new, ticket_event_record
 
@@ -144,4 +145,5 @@ def ticket_create(
         to_value=reference,
         data={"channel": channel, "priority": priority.key, "on_behalf": created_by is not None},
     )
+    notify.ticket_notify_created(tenant=tenant, ticket=ticket, at=at)  # email, same transaction
     return ticket

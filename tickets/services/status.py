@@ -17,6 +17,7 @@ from tenants.models import Membership, Tenant
 
 from ..models import EventKind, Status, Ticket
 from ..workflow import PAUSE_REASON, PAUSED_STATUSES, check_transition
+from . import notify
 from .common import (
     TicketChanges,
     now_or,
@@ -91,6 +92,7 @@ def status_apply(
         at=at,
         data=data,
     )
+    notify.ticket_notify_status(tenant=tenant, ticket=ticket, old=old, new=status, at=at)
 
 
 @transaction.atomic

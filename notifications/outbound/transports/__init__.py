@@ -4,8 +4,11 @@ A transport is a module with:
 - `NAME` (the `Delivery.transport` value),
 - `IMMEDIATE` (True when writing the rows *is* the delivery, as for in-app: no task is queued),
 - `applies(notification) -> bool` (e.g. email needs an address),
-- `deliver(notification) -> str`, returning the provider's message id; raising
-  `TransientDeliveryError` asks for a retry later, any other exception fails the delivery.
+- `deliver(delivery) -> str` (the Delivery row, its notification loaded), returning the
+  provider's message id; raising `TransientDeliveryError` asks for a retry later,
+  `DeliverySuppressed` marks it suppressed, any other exception fails the delivery.
+- optionally `address(notification) -> str` (stored on the row) and `MESSAGE_ID = True`
+  (a stable Message-ID is generated and written on the row when it is created).
 
 `settings.NOTIFICATION_TRANSPORTS` maps names to module paths: adding a transport is one module
 and one entry there.
@@ -21,6 +24,10 @@ from django.conf import settings
 
 class TransientDeliveryError(Exception):
     """The provider could not take the message now (network, rate limit): try again later."""
+
+
+class DeliverySuppressed(Exception):
+    """The address is suppressed (hard bounce, complaint): not sent, not retried."""
 
 
 def transport_modules() -> dict[str, ModuleType]:

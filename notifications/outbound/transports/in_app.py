@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..models import Notification
+from ..models import Delivery, Notification
 
 NAME = "in_app"
 IMMEDIATE = True
@@ -13,5 +13,5 @@ def applies(notification: Notification) -> bool:
     return notification.recipient_id is not None
 
 
-def deliver(notification: Notification) -> str:
+def deliver(delivery: Delivery) -> str:
     return ""

@@ -1,0 +1,171 @@
+"""Email texts: a tenant's override of an event's three templates, else the files
+`templates/notifications/email/<event>_subject.txt`, `<event>.txt`, `<event>.html`.
+
+Overrides are tenant-written, so they render in a sandbox: a bare template engine (no tag
+libraries, no loaders), `{% load %}`, `{% include %}`, `{% extends %}`, `{% ssi %}` and
+`{% debug %}` refused, and only the event's documented variables allowed; the context holds
+plain strings and numbers only, so nothing can be called. HTML is autoescaped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template.base import Node, VariableNode
+from django.template.defaulttags import ForNode, IfNode, WithNode
+from django.template.loader import render_to_string
+
+from tenants.models import Tenant
+
+from .models import EmailTemplateOverride
+
+_COMMON = ("tenant_name", "reference", "portal_url", "subject", "requester_name",
+           "recipient_known")  # fmt: skip
+# The documented variables of each event (shown on the settings page).
+EVENTS: dict[str, tuple[str, ...]] = {
+    "ticket_created": _COMMON,
+    "ticket_reply": (*_COMMON, "author_name", "body"),
+    "ticket_status": (*_COMMON, "status", "status_label"),
+    "inbound_refused": ("tenant_name",),
+    "inbound_oversize": ("tenant_name", "limit_mb"),
+}
+_FORBIDDEN_TAGS = re.compile(r"{%-?\s*(load|include|extends|ssi|debug)\b")
+_ENGINE = Engine(libraries={}, loaders=[], autoescape=True, string_if_invalid="")
+_TEXT_ENGINE = Engine(libraries={}, loaders=[], autoescape=False, string_if_invalid="")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    body_html: str
+
+
+class TemplateInvalid(ValueError):
+    """An override that does not compile or uses what the sandbox does not allow."""
+
+
+def _names(nodes: list[Node], bound: set[str]) -> set[str]:
+    """Top-level variable names the nodes read, minus the ones `for`/`with` bind."""
+    found: set[str] = set()
+    for node in nodes:
+        inner = set(bound)
+        if isinstance(node, VariableNode):
+            found |= _expression_names(node.filter_expression)
+        elif isinstance(node, ForNode):
+            found |= _expression_names(node.sequence)
+            inner |= set(node.loopvars) | {"forloop"}
+        elif isinstance(node, WithNode):
+            found |= {n for e in node.extra_context.values() for n in _expression_names(e)}
+            inner |= set(node.extra_context)
+        elif isinstance(node, IfNode):
+            for condition, _ in node.conditions_nodelists:
+                found |= _condition_names(condition)
+        for attr in getattr(node, "child_nodelists", ()):
+            found |= _names(list(getattr(node, attr, None) or []), inner) - inner
+        if isinstance(node, IfNode):
+            for _, nodelist in node.conditions_nodelists:
+                found |= _names(list(nodelist), inner) - inner
+    return found - bound
+
+
+def _expression_names(expression: Any) -> set[str]:
+    var = getattr(expression, "var", None)
+    lookups = getattr(var, "lookups", None)
+    found = {lookups[0]} if lookups else set()
+    for _func, args in getattr(expression, "filters", ()):
+        for _is_var, arg in args:
+            if getattr(arg, "lookups", None):
+                found.add(arg.lookups[0])
+    return found
+
+
+def _condition_names(condition: Any) -> set[str]:
+    if condition is None:
+        return set()
+    found: set[str] = set()
+    value = getattr(condition, "value", None)
+    if value is not None:
+        found |= _expression_names(value)
+    for part in (getattr(condition, "first", None), getattr(condition, "second", None)):
+        if part is not None:
+            found |= _condition_names(part)
+    return found
+
+
+def template_compile(*, source: str, event: str, html: bool) -> Template:
+    """Compile a tenant's template or raise TemplateInvalid with a message for the form."""
+    if _FORBIDDEN_TAGS.search(source):
+        raise TemplateInvalid("{% load %}, {% include %}, {% extends %} are not allowed.")
+    try:
+        template = (_ENGINE if html else _TEXT_ENGINE).from_string(source)
+    except TemplateSyntaxError as error:
+        raise TemplateInvalid(str(error)) from error
+    unknown = _names(list(template.nodelist), set()) - set(EVENTS.get(event, ()))
+    if unknown:
+        allowed = ", ".join(EVENTS.get(event, ()))
+        raise TemplateInvalid(
+            f"Unknown variable(s): {', '.join(sorted(unknown))}. Allowed: {allowed}."
+        )
+    return template
+
+
+def _plain(context: Mapping[str, Any], event: str) -> dict[str, Any]:
+    # Plain values only: nothing in an override's reach can be called.
+    allowed = set(EVENTS.get(event, ()))
+    return {
+        k: v if isinstance(v, (str, int, float, bool)) else str(v)
+        for k, v in context.items() if k in allowed
+    }  # fmt: skip
+
+
+def override_render(
+    *, event: str, subject: str, text: str, html: str, context: Mapping[str, Any]
+) -> Rendered:
+    """Render an override (raises TemplateInvalid); the settings page previews with this."""
+    values = _plain(context, event)
+    try:
+        rendered_subject = template_compile(source=subject, event=event, html=False).render(
+            Context(values, autoescape=False)
+        )
+        body = template_compile(source=text, event=event, html=False).render(
+            Context(values, autoescape=False)
+        )
+        body_html = (
+            template_compile(source=html, event=event, html=True).render(Context(values))
+            if html.strip() else ""
+        )
+    except TemplateInvalid:
+        raise
+    except Exception as error:  # a render-time error in tenant text is the tenant's to fix
+        raise TemplateInvalid(f"{type(error).__name__}: {error}") from error
+    return Rendered(_subject_line(rendered_subject, values), body.strip(), body_html.strip())
+
+
+def _subject_line(subject: str, context: Mapping[str, Any]) -> str:
+    line = " ".join(subject.split())
+    reference = context.get("reference")
+    if reference and f"[{reference}]" not in line:
+        line = f"[{reference}] {line}"
+    return line[:250]
+
+
+def email_render(*, tenant: Tenant, event: str, context: Mapping[str, Any]) -> Rendered:
+    override = EmailTemplateOverride.objects.for_tenant(tenant).filter(event=event).first()
+    if override is not None:
+        try:
+            return override_render(event=event, subject=override.subject, text=override.text,
+                                   html=override.html, context=context)  # fmt: skip
+        except TemplateInvalid:
+            pass  # saved before a rule changed: the files still say something sensible
+    base = f"notifications/email/{event}"
+    values = dict(context)
+    return Rendered(
+        subject=_subject_line(render_to_string(f"{base}_subject.txt", values), values),
+        body=render_to_string(f"{base}.txt", values).strip(),
+        body_html=render_to_string(f"{base}.html", values).strip(),
+    )
