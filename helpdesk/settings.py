@@ -258,6 +258,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "notifications.inbound.tasks.inbound_requeue_stale_cross_tenant",
         "schedule": 60.0,
     },
+    # Maintenance notices (announced >= the window's notice ahead; moves, cancellations).
+    "sla-maintenance-notices": {"task": "sla.tasks.maintenance_notices_scan_cross_tenant", "schedule": 600.0},  # noqa: E501
 }
 
 CACHES = {

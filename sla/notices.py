@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -101,14 +102,17 @@ class ScanResult:
     cancelled: int = 0
 
 
-def _context(window: MaintenanceWindow, occurrence: Occurrence, **extra: Any) -> dict[str, Any]:
-    from zoneinfo import ZoneInfo
+def _local_text(instant: datetime, zone: str) -> str:
+    """Formatted here, in the window's zone: template date filters would convert it back to
+    the server's zone."""
+    return f"{instant.astimezone(ZoneInfo(zone)):%a %d %b %Y %H:%M}"
 
-    zone = ZoneInfo(window.time_zone)
+
+def _context(window: MaintenanceWindow, occurrence: Occurrence, **extra: Any) -> dict[str, Any]:
     return {
         "window": window,
-        "start_local": occurrence.start.astimezone(zone),
-        "end_local": occurrence.end.astimezone(zone),
+        "start_text": _local_text(occurrence.start, window.time_zone),
+        "end_text": _local_text(occurrence.end, window.time_zone),
         "start": occurrence.start,
         "end": occurrence.end,
         "services": window.services,
@@ -207,16 +211,12 @@ class Banner:
     during: bool
 
     @property
-    def start_local(self) -> datetime:
-        from zoneinfo import ZoneInfo
-
-        return self.occurrence.start.astimezone(ZoneInfo(self.window.time_zone))
+    def start_text(self) -> str:
+        return _local_text(self.occurrence.start, self.window.time_zone)
 
     @property
-    def end_local(self) -> datetime:
-        from zoneinfo import ZoneInfo
-
-        return self.occurrence.end.astimezone(ZoneInfo(self.window.time_zone))
+    def end_text(self) -> str:
+        return _local_text(self.occurrence.end, self.window.time_zone)
 
 
 def maintenance_banners(*, tenant: Tenant, now: datetime | None = None) -> list[Banner]:
@@ -252,19 +252,16 @@ def policy_change_announce(
             [tenant.pk, policy.pk, at, list(recipients)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-    from zoneinfo import ZoneInfo
-
     from .models import PolicyNoticeOverride
 
-    zone = ZoneInfo(tenant.time_zone) if getattr(tenant, "time_zone", "") else None
     override = PolicyNoticeOverride.objects.for_tenant(tenant).filter(policy=policy).first()
     context = {
         "policy": policy,
         "plan": policy.plan,
-        "effective_local": policy.effective_from.astimezone(zone) if zone else
-        policy.effective_from,
+        "effective_text": f"{_local_text(policy.effective_from, tenant.time_zone)} "
+        f"({tenant.time_zone})",
         "override": override,
-    }  # fmt: skip
+    }
     recipients_now = [recipients[i] for i in ids]
     if recipients_now:
         notification_send_template(tenant=tenant, recipients=recipients_now,
