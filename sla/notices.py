@@ -127,7 +127,7 @@ def _send(
     recipients = [members[i] for i in ids if i in members]
     if recipients:
         notification_send_template(tenant=tenant, recipients=recipients, kind=kind,
-                                   context={"tenant": tenant, **context}, link="/portal/",
+                                   context={"tenant": tenant, **context}, link="/tickets/",
                                    at=at)  # fmt: skip
 
 

@@ -36,7 +36,9 @@ def test_bytez_weekend_window_across_fall_back_is_seven_real_hours():
 
 
 def test_bytez_weekend_window_across_spring_forward_is_five_real_hours():
-    found = occurrences(BYTEZ, datetime(2026, 3, 7, tzinfo=UTC), datetime(2026, 3, 8, 12, tzinfo=UTC))
+    found = occurrences(
+        BYTEZ, datetime(2026, 3, 7, tzinfo=UTC), datetime(2026, 3, 8, 12, tzinfo=UTC)
+    )
     assert [(o.start, o.end) for o in found] == [
         (datetime(2026, 3, 8, 3, tzinfo=UTC), datetime(2026, 3, 8, 8, tzinfo=UTC))
     ]
@@ -76,7 +78,8 @@ rules = st.builds(
     st.sampled_from(ZONES), st.sets(st.integers(0, 6), min_size=1), quarter_hours, quarter_hours,
 ).filter(lambda r: r.starts != r.ends)  # fmt: skip
 instants = st.integers(
-    int(datetime(2020, 1, 1, tzinfo=UTC).timestamp()), int(datetime(2031, 1, 1, tzinfo=UTC).timestamp())
+    int(datetime(2020, 1, 1, tzinfo=UTC).timestamp()),
+    int(datetime(2031, 1, 1, tzinfo=UTC).timestamp()),
 ).map(lambda s: datetime.fromtimestamp(s, UTC))
 
 
