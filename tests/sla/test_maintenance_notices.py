@@ -16,9 +16,9 @@ from sla import configuration
 from sla.models import MaintenanceNotice, MaintenanceWindow, NoticeKind
 from sla.notices import maintenance_banners, maintenance_notices_scan
 from sla.tasks import maintenance_notices_scan_cross_tenant
+from tenants.roles import Role
 from tests.conftest import login_as
 from tests.factories import CustomerFactory, MembershipFactory, client_membership
-from tenants.roles import Role
 
 NOW = datetime(2026, 3, 2, 15, tzinfo=UTC)  # Monday 10:00 New York
 
