@@ -22,10 +22,10 @@ from sla.models import (
     TenantSlaSettings,
 )
 from sla.notices import policy_change_announce
+from tenants.roles import Role
 from tests.conftest import login_as
 from tests.factories import CustomerFactory, client_membership
 from tests.sla.factories import make_ticket, start_clocks
-from tenants.roles import Role
 
 NOW = datetime(2026, 3, 2, 15, tzinfo=UTC)
 
