@@ -501,7 +501,10 @@ def maintenance_window_save(
     running clocks are recomputed (the ledger note names the window). Clients are told by the
     notice scan (sla.notices): announced, and told again when an announced occurrence moves or
     the window is cancelled."""
+    from .notices import maintenance_cache_clear
+
     window.tenant = tenant
+    maintenance_cache_clear(tenant=tenant)
     before = None
     if window.pk is not None:
         before = MaintenanceWindow.objects.for_tenant(tenant).filter(pk=window.pk).first()
@@ -542,8 +545,11 @@ def maintenance_window_delete(*, tenant: Tenant, window: MaintenanceWindow) -> s
     if announced.exists():
         maintenance_window_cancel(tenant=tenant, window=window)
         return "cancelled"
+    from .notices import maintenance_cache_clear
+
     pauses = sla_settings_for(tenant=tenant).pause_clocks_in_maintenance
     MaintenanceWindow.objects.for_tenant(tenant).filter(pk=window.pk).delete()
+    maintenance_cache_clear(tenant=tenant)
     if pauses and window.cancelled_at is None:
         _maintenance_recompute(
             tenant=tenant, reason=f"Recomputed: maintenance window '{window.name}' deleted"

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -219,11 +220,34 @@ class Banner:
         return _local_text(self.occurrence.end, self.window.time_zone)
 
 
+BANNER_CACHE_SECONDS = 60
+
+
+def _banner_cache_key(tenant: Tenant) -> str:
+    # created_at too: a test database reusing a tenant id never reads another run's rows.
+    return f"sla:maintenance-windows:{tenant.pk}:{tenant.created_at.timestamp()}"
+
+
+def maintenance_cache_clear(*, tenant: Tenant) -> None:
+    """After a window changes (on commit): the next page reads the windows again."""
+    key = _banner_cache_key(tenant)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def maintenance_banners(*, tenant: Tenant, now: datetime | None = None) -> list[Banner]:
-    """Windows running now, or starting within their notice period: one query."""
+    """Windows running now, or starting within their notice period. The tenant's windows are
+    read with one query and kept in the cache for a minute (cleared when one is saved): most
+    portal pages cost no query for the banner."""
     now = now or timezone.now()
     found: list[Banner] = []
-    for window in MaintenanceWindow.objects.for_tenant(tenant).filter(cancelled_at__isnull=True):
+    key = _banner_cache_key(tenant)
+    windows = cache.get(key)
+    if windows is None:
+        windows = list(
+            MaintenanceWindow.objects.for_tenant(tenant).filter(cancelled_at__isnull=True)
+        )
+        cache.set(key, windows, BANNER_CACHE_SECONDS)
+    for window in windows:
         ahead = now + timedelta(hours=max(window.notice_hours, 1))
         for occurrence in occurrences(WindowRule.of(window), now, ahead)[:1]:
             found.append(Banner(window, occurrence, during=occurrence.start <= now))

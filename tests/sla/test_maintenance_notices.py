@@ -13,7 +13,7 @@ from django.db import connection
 
 from notifications.outbound.models import Notification
 from sla import configuration
-from sla.models import MaintenanceNotice, MaintenanceWindow, NoticeKind
+from sla.models import MaintenanceNotice, MaintenanceWindow, NoticeKind, TenantSlaSettings
 from sla.notices import maintenance_banners, maintenance_notices_scan
 from sla.tasks import maintenance_notices_scan_cross_tenant
 from tenants.roles import Role
@@ -216,9 +216,29 @@ def test_banner_before_within_the_notice_and_during(tenant_client, tenant, clien
         assert "maintenance" not in tenant_client.get("/tickets/").content.decode().lower()
 
 
-def test_the_banner_costs_one_query(tenant, django_assert_num_queries):
-    _one_off(tenant, NOW + timedelta(hours=3))
-    _one_off(tenant, NOW + timedelta(hours=5), name="Second")
+def test_the_banner_costs_one_query_then_none_until_a_window_changes(
+    tenant, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _one_off(tenant, NOW + timedelta(hours=3))
+    with django_assert_num_queries(1):
+        banners = maintenance_banners(tenant=tenant, now=NOW)
+    with django_assert_num_queries(0):
+        assert maintenance_banners(tenant=tenant, now=NOW) == banners
+    with django_capture_on_commit_callbacks(execute=True):
+        _one_off(tenant, NOW + timedelta(hours=5), name="Second")
     with django_assert_num_queries(1):
         banners = maintenance_banners(tenant=tenant, now=NOW)
     assert [b.window.name for b in banners] == ["DB upgrade", "Second"]
+
+
+def test_the_tenant_sets_its_promises_on_the_maintenance_page(admin_client, tenant):
+    page = admin_client.get("/settings/sla/maintenance/")
+    assert page.status_code == 200 and "policy_change_notice_days" in page.content.decode()
+    bad = admin_client.post("/settings/sla/maintenance/", {"policy_change_notice_days": "9999"})
+    assert bad.status_code == 400 and "policy_change_notice_days" in bad.context["form"].errors
+    ok = admin_client.post("/settings/sla/maintenance/", {
+        "pause_clocks_in_maintenance": "on", "policy_change_notice_days": "30"})  # fmt: skip
+    assert ok.status_code == 302
+    stored = TenantSlaSettings.objects.get(tenant=tenant)
+    assert stored.pause_clocks_in_maintenance and stored.policy_change_notice_days == 30
