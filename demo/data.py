@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from demo.notices import load_demo_notices
 from demo.sla_seeds import load_seed_policy
 from demo.ticket_seeds import load_ticket_demo
 from tenants.models import Customer, Membership, Tenant, User
@@ -99,6 +100,7 @@ def load_demo_tenant(spec: DemoTenant) -> Tenant:
             customer.secondary_contact = client
             customer.save(update_fields=["primary_contact", "secondary_contact"])
     load_ticket_demo(tenant=tenant)
+    load_demo_notices(tenant=tenant)
     return tenant
 
 

@@ -295,6 +295,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "kb.tasks.suggestion_clicks_settle_cross_tenant",
         "schedule": crontab(minute=11),
     },
+    # Maintenance notices (announced >= the window's notice ahead; moves, cancellations).
+    "sla-maintenance-notices": {"task": "sla.tasks.maintenance_notices_scan_cross_tenant", "schedule": 600.0},  # noqa: E501
 }
 
 CACHES = {

@@ -9,7 +9,8 @@ includes it. Old revisions simply age out of the LRU.
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import date
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -38,14 +39,52 @@ def public_holidays(country: str, subdivision: str = "") -> dict[date, str]:
     return dict(found)
 
 
-def build_business_calendar(calendar: Calendar) -> BusinessCalendar:
+# Maintenance occurrences are closed time over the same fixed span (deterministic).
+MAINTENANCE_SPAN = (
+    datetime(HOLIDAY_YEARS.start, 1, 1, tzinfo=UTC),
+    datetime(HOLIDAY_YEARS.stop, 1, 1, tzinfo=UTC),
+)
+ALWAYS_OPEN_WEEK = {i: ["00:00-24:00"] for i in range(7)}
+
+
+def build_business_calendar(
+    calendar: Calendar, closed: Iterable[tuple[datetime, datetime]] = ()
+) -> BusinessCalendar:
+    """`closed`: real spans subtracted on top (maintenance windows, when the tenant pauses
+    clocks in them: an always-open calendar loses them too)."""
+    closed = list(closed)
     if calendar.always_open:
         # 24/7 means every instant counts, holidays included (cloudops enterprise).
+        if closed:
+            return BusinessCalendar(calendar.time_zone, ALWAYS_OPEN_WEEK, closed=closed)
         return BusinessCalendar.always_open(calendar.time_zone)
-    closed = set(public_holidays(calendar.holiday_country, calendar.holiday_subdivision))
+    days = set(public_holidays(calendar.holiday_country, calendar.holiday_subdivision))
     if calendar.pk is not None:
-        closed.update(calendar.closures.values_list("date", flat=True))
-    return BusinessCalendar(timezone=calendar.time_zone, weekly=calendar.weekly, holidays=closed)
+        days.update(calendar.closures.values_list("date", flat=True))
+    return BusinessCalendar(
+        timezone=calendar.time_zone, weekly=calendar.weekly, holidays=days, closed=closed
+    )
+
+
+def maintenance_closed(calendar: Calendar) -> list[tuple[datetime, datetime]]:
+    """The tenant's maintenance occurrences as closed time, when its setting pauses clocks in
+    them (none otherwise). Cancelled windows are open again."""
+    from .maintenance import WindowRule, merged, occurrences_of
+    from .models import MaintenanceWindow, TenantSlaSettings
+
+    tenant_id = calendar.tenant_id
+    pauses = (
+        TenantSlaSettings.objects.for_tenant(tenant_id)  # type: ignore[arg-type]
+        .filter(pause_clocks_in_maintenance=True)
+        .exists()
+    )
+    if not pauses:
+        return []
+    windows = MaintenanceWindow.objects.for_tenant(tenant_id).filter(  # type: ignore[arg-type]
+        cancelled_at__isnull=True
+    )
+    rules = [WindowRule.of(w) for w in windows]
+    return merged(occurrences_of(rules, *MAINTENANCE_SPAN))
 
 
 def business_calendar_for(calendar: Calendar) -> BusinessCalendar:
@@ -54,7 +93,9 @@ def business_calendar_for(calendar: Calendar) -> BusinessCalendar:
         return build_business_calendar(calendar)
     found = _cache.get(key)
     if found is None:
-        found = build_business_calendar(calendar)
+        # The revision also covers maintenance: saving a window (or the setting) bumps the
+        # revision of every calendar of the tenant.
+        found = build_business_calendar(calendar, maintenance_closed(calendar))
         _cache[key] = found
         if len(_cache) > _MAX_CACHED:
             _cache.popitem(last=False)

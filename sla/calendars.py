@@ -377,6 +377,48 @@ def _segments(tz: tzinfo, b: int) -> tuple[tuple[int, int, int], ...]:
 _Block = tuple[list[int], list[int], list[int], int]  # starts, ends, cumulative ends, total
 
 
+def _merge_spans(
+    spans: Iterable[tuple[datetime, datetime]] | None,
+) -> tuple[tuple[int, int], ...]:
+    """Aware (start, end) pairs as sorted, merged epoch seconds (start floored, end ceiled)."""
+    out: list[list[int]] = []
+    for a, b in sorted(
+        (
+            int((a - _EPOCH).total_seconds() // 1),
+            -int(-(b - _EPOCH).total_seconds() // 1),
+        )
+        for a, b in (spans or ())
+    ):
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return tuple((a, b) for a, b in out)
+
+
+def _subtract(
+    pieces: list[tuple[int, int]], closed: tuple[tuple[int, int], ...], starts: list[int]
+) -> list[tuple[int, int]]:
+    """Each piece minus the closed spans (all in seconds; `closed` sorted and merged)."""
+    out: list[tuple[int, int]] = []
+    for x, y in pieces:
+        k = max(bisect_right(starts, x) - 1, 0)
+        while k < len(closed) and closed[k][0] < y:
+            a, b = closed[k]
+            if b > x:
+                if a > x:
+                    out.append((x, a))
+                x = max(x, b)
+                if x >= y:
+                    break
+            k += 1
+        if x < y:
+            out.append((x, y))
+    return out
+
+
 class BusinessCalendar:
     """Weekly business hours in one time zone, minus holidays. Immutable, hashable.
 
@@ -386,6 +428,8 @@ class BusinessCalendar:
 
     __slots__ = (
         "_blocks",
+        "_closed",
+        "_closed_starts",
         "_hash",
         "_holiday_days",
         "_holidays",
@@ -402,6 +446,7 @@ class BusinessCalendar:
         timezone: str | tzinfo = "UTC",
         weekly: Mapping[Any, Any] | None = None,
         holidays: Iterable[Any] | None = None,
+        closed: Iterable[tuple[datetime, datetime]] | None = None,
     ) -> None:
         self._tz = validate_timezone(timezone)
         self._tz_name = getattr(self._tz, "key", None) or str(self._tz)
@@ -413,7 +458,13 @@ class BusinessCalendar:
         self._holiday_days = frozenset(d.toordinal() - _EPOCH_ORDINAL for d in self._holidays)
         # A 28-day block with no business time needs every open day in it (>= 4) to be a
         # holiday, or swallowed by a DST gap (a handful per year): this bounds any search.
-        self._max_empty_blocks = len(self._holidays) + 8
+        # Closed spans of real time (maintenance windows when the tenant pauses clocks in
+        # them): sorted, merged, whole seconds since the epoch, subtracted from each block.
+        self._closed = _merge_spans(closed)
+        self._closed_starts = [a for a, _ in self._closed]
+        self._max_empty_blocks = (
+            len(self._holidays) + 8 + sum((b - a) // _BLOCK_S + 2 for a, b in self._closed)
+        )
         # An upper bound of the business time any window of the horizon (+ a block) can hold:
         # whole weeks at the nominal open time, plus slack for DST folds (an hour that occurs
         # twice counts twice) of a day a year. A longer duration cannot fit: refused in O(1).
@@ -421,7 +472,7 @@ class BusinessCalendar:
         weeks = (_HORIZON_BLOCKS + 1) * 4 + 1
         self._horizon_cap_us = (weekly_open_s * weeks + 12 * _DAY_S) * _US
         self._blocks: dict[int, _Block] = {}
-        self._hash = hash((self._tz_name, self._weekly_s, self._holidays))
+        self._hash = hash((self._tz_name, self._weekly_s, self._holidays, self._closed))
 
     @classmethod
     def always_open(cls, timezone: str | tzinfo = "UTC") -> BusinessCalendar:
@@ -461,10 +512,11 @@ class BusinessCalendar:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BusinessCalendar):
             return NotImplemented
-        return (self._tz_name, self._weekly_s, self._holidays) == (
+        return (self._tz_name, self._weekly_s, self._holidays, self._closed) == (
             other._tz_name,
             other._weekly_s,
             other._holidays,
+            other._closed,
         )
 
     def __hash__(self) -> int:
@@ -502,6 +554,8 @@ class BusinessCalendar:
                         y = s1
                     if x < y:
                         pieces.append((x, y))
+        if self._closed:
+            pieces = _subtract(pieces, self._closed, self._closed_starts)
         pieces.sort()
         starts: list[int] = []
         ends: list[int] = []

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from ops.queueing import enqueue_on_commit
-from tenants.models import Customer
+from tenants.models import Customer, Membership
 
 from .calendar_cache import build_business_calendar
 from .calendars import MAX_TARGET_SPAN, BusinessCalendar
@@ -21,12 +22,14 @@ from .models import (
     ClosureDate,
     MaintenanceWindow,
     Plan,
+    PolicyNoticeOverride,
     PolicySection,
     Priority,
     RecomputeJob,
     SlaClock,
     SupportPolicy,
     Target,
+    TenantSlaSettings,
 )
 
 if TYPE_CHECKING:
@@ -207,28 +210,90 @@ def target_save(*, tenant: Tenant, target: Target) -> RecomputeJob | None:
     )
 
 
+# The furthest ahead a version may be scheduled: anything later is a typo (year 9999), and
+# clients could not be told meaningfully about it.
+MAX_POLICY_AHEAD = timedelta(days=5 * 365)
+
+
+class PolicyNoticeTooShort(ConfigConflict):
+    """A version starting sooner than the notice the tenant promises clients."""
+
+
+def policy_start_problem(
+    *, tenant: Tenant, plan: Plan, effective_from: datetime, now: datetime,
+    emergency: bool = False, exclude_pk: int | None = None,
+) -> ConfigConflict | None:  # fmt: skip
+    """Why a version of `plan` may not take effect at `effective_from` (None: it may).
+
+    In the past, or more than MAX_POLICY_AHEAD ahead: refused. Sooner than the tenant's
+    `policy_change_notice_days` when the plan already has a version (clients run under it):
+    refused unless `emergency` (an override with a reason, recorded)."""
+    if effective_from <= now:
+        return ConfigConflict("effective_from", "A new version can only take effect in the "
+                              "future.")  # fmt: skip
+    if effective_from - now > MAX_POLICY_AHEAD:
+        years = MAX_POLICY_AHEAD.days // 365
+        return ConfigConflict("effective_from", f"That date is more than {years} years ahead: "
+                              "pick a date clients can be told about meaningfully.")  # fmt: skip
+    days = sla_settings_for(tenant=tenant).policy_change_notice_days
+    has_earlier = (
+        SupportPolicy.objects.for_tenant(tenant).filter(plan=plan).exclude(pk=exclude_pk).exists()
+    )
+    if days and has_earlier and not emergency and effective_from - now < timedelta(days=days):
+        earliest = now + timedelta(days=days)
+        zone = ZoneInfo(tenant.time_zone)
+        return PolicyNoticeTooShort(
+            "effective_from",
+            f"Your policy promises clients {days} days' notice of a change: the earliest this "
+            f"version can take effect is {earliest.astimezone(zone):%Y-%m-%d %H:%M} "
+            f"({tenant.time_zone}). To take effect sooner, tick the emergency override and "
+            "give the reason (it is shown on the policy page and in the announcement).",
+        )
+    return None
+
+
 @transaction.atomic
 def policy_version_create(
-    *, tenant: Tenant, plan: Plan, new: SupportPolicy, source: SupportPolicy | None = None
-) -> SupportPolicy:
+    *, tenant: Tenant, plan: Plan, new: SupportPolicy, source: SupportPolicy | None = None,
+    override_reason: str = "", by: Membership | None = None, now: datetime | None = None,
+) -> SupportPolicy:  # fmt: skip
     """Schedule a new version of `plan`'s policy, starting with a copy of `source`'s targets
-    (none for a plan's first version).
+    (none for a plan's first version), and announce it to the plan's client admins and
+    support contacts (once per version and person).
 
     Tickets keep the version in force when they were created; only tickets created after
-    `new.effective_from` use the new one.
+    `new.effective_from` use the new one. Refused (ConfigConflict on `effective_from`) in the
+    past, absurdly far ahead, or with less notice than the tenant promises unless
+    `override_reason` is given (recorded with `by`).
     """
+    now = now or timezone.now()
+    override_reason = override_reason.strip()
+    problem = policy_start_problem(tenant=tenant, plan=plan, effective_from=new.effective_from,
+                                   now=now, emergency=bool(override_reason))  # fmt: skip
+    if problem is not None:
+        raise problem
     latest = SupportPolicy.objects.for_tenant(tenant).filter(plan=plan)
+    had_versions = latest.exists()
     new.tenant = tenant
     new.plan = plan
     new.version = max(latest.values_list("version", flat=True), default=0) + 1
     _save(new)
-    if source is None:
-        return new
-    Target.objects.bulk_create(
-        Target(tenant=tenant, policy=new, priority_id=t.priority_id, metric=t.metric,
-               duration=t.duration, calendar_id=t.calendar_id)
-        for t in Target.objects.for_tenant(tenant).filter(policy=source)
-    )  # fmt: skip
+    days = sla_settings_for(tenant=tenant).policy_change_notice_days
+    if override_reason and days and new.effective_from - now < timedelta(days=days):
+        PolicyNoticeOverride.objects.create(tenant=tenant, policy=new, by=by,
+                                            reason=override_reason[:300],
+                                            notice_days_promised=days, created_at=now)  # fmt: skip
+    if source is not None:
+        Target.objects.bulk_create(
+            Target(tenant=tenant, policy=new, priority_id=t.priority_id, metric=t.metric,
+                   duration=t.duration, calendar_id=t.calendar_id)
+            for t in Target.objects.for_tenant(tenant).filter(policy=source)
+        )  # fmt: skip
+    if had_versions:
+        # A plan's first version changes nothing clients had: there is nothing to announce.
+        from .notices import policy_change_announce
+
+        policy_change_announce(tenant=tenant, policy=new, at=now)
     return new
 
 
@@ -254,6 +319,14 @@ def policy_version_update(*, tenant: Tenant, policy: SupportPolicy) -> SupportPo
                 f"its {', '.join(f.replace('_', ' ') for f in changed)} cannot change. "
                 "Schedule a new version instead."
             )
+    elif stored.effective_from != policy.effective_from:
+        problem = policy_start_problem(
+            tenant=tenant, plan=stored.plan, effective_from=policy.effective_from,
+            now=timezone.now(), emergency=hasattr(policy, "notice_override"),
+            exclude_pk=stored.pk,
+        )  # fmt: skip
+        if problem is not None:
+            raise problem
     policy.tenant = tenant
     _save(policy)
     return policy
@@ -389,15 +462,116 @@ def closure_delete(*, tenant: Tenant, closure: ClosureDate) -> RecomputeJob | No
     )
 
 
-def maintenance_window_save(*, tenant: Tenant, window: MaintenanceWindow) -> MaintenanceWindow:
-    """Published on the policy page only; no clock depends on it."""
+# --------------------------------------------------------------------------- maintenance
+
+
+SCHEDULE_FIELDS = ("weekdays", "starts", "ends", "time_zone", "one_off_start", "one_off_end",
+                   "active_from", "cancelled_at")  # fmt: skip
+
+
+def sla_settings_for(*, tenant: Tenant) -> TenantSlaSettings:
+    """The tenant's SLA promises (an unsaved row with the defaults when none is stored)."""
+    found = TenantSlaSettings.objects.for_tenant(tenant).first()
+    return found or TenantSlaSettings(tenant=tenant)
+
+
+def _maintenance_recompute(*, tenant: Tenant, reason: str) -> list[RecomputeJob]:
+    """Maintenance is closed time on every calendar of the tenant (when its clocks pause in
+    maintenance): bump each calendar's revision (the cache key) and queue its recompute."""
+    calendars = list(Calendar.objects.for_tenant(tenant).select_for_update().order_by("pk"))
+    jobs = []
+    for calendar in calendars:
+        Calendar.objects.for_tenant(tenant).filter(pk=calendar.pk).update(
+            revision=F("revision") + 1
+        )
+        calendar.refresh_from_db(fields=["revision"])
+        job = recompute_queue(tenant=tenant, calendar=calendar,
+                              reason=f"{reason} (calendar '{calendar.name}' rev "
+                              f"{calendar.revision})")  # fmt: skip
+        if job is not None:
+            jobs.append(job)
+    return jobs
+
+
+@transaction.atomic
+def maintenance_window_save(
+    *, tenant: Tenant, window: MaintenanceWindow
+) -> list[RecomputeJob]:
+    """Save a window. When the tenant pauses clocks in maintenance and the schedule changed,
+    running clocks are recomputed (the ledger note names the window). Clients are told by the
+    notice scan (sla.notices): announced, and told again when an announced occurrence moves or
+    the window is cancelled."""
+    from .notices import maintenance_cache_clear
+
     window.tenant = tenant
+    maintenance_cache_clear(tenant=tenant)
+    before = None
+    if window.pk is not None:
+        before = MaintenanceWindow.objects.for_tenant(tenant).filter(pk=window.pk).first()
     _save(window)
-    return window
+    changed = before is None or any(
+        getattr(before, f) != getattr(window, f) for f in SCHEDULE_FIELDS
+    )
+    if not changed or not sla_settings_for(tenant=tenant).pause_clocks_in_maintenance:
+        return []
+    what = "cancelled" if window.cancelled_at else ("scheduled" if before is None else "changed")
+    return _maintenance_recompute(
+        tenant=tenant, reason=f"Recomputed: maintenance window '{window.name}' {what}"
+    )
 
 
-def maintenance_window_delete(*, tenant: Tenant, window: MaintenanceWindow) -> None:
+@transaction.atomic
+def maintenance_window_cancel(
+    *, tenant: Tenant, window: MaintenanceWindow, at: datetime | None = None
+) -> list[RecomputeJob]:
+    """Cancel a window: kept (its announced clients are told it is cancelled), no longer
+    closed time for the clocks."""
+    window = MaintenanceWindow.objects.for_tenant(tenant).select_for_update().get(pk=window.pk)
+    if window.cancelled_at is not None:
+        return []
+    window.cancelled_at = at or timezone.now()
+    return maintenance_window_save(tenant=tenant, window=window)
+
+
+@transaction.atomic
+def maintenance_window_delete(*, tenant: Tenant, window: MaintenanceWindow) -> str:
+    """Delete a window nobody was told about; one with announced occurrences still ahead is
+    cancelled instead (so its clients are told). Returns "deleted" or "cancelled"."""
+    from .models import MaintenanceNotice, NoticeKind
+
+    announced = MaintenanceNotice.objects.for_tenant(tenant).filter(
+        window=window, kind=NoticeKind.ANNOUNCED, occurrence_end__gt=timezone.now()
+    )
+    if announced.exists():
+        maintenance_window_cancel(tenant=tenant, window=window)
+        return "cancelled"
+    from .notices import maintenance_cache_clear
+
+    pauses = sla_settings_for(tenant=tenant).pause_clocks_in_maintenance
     MaintenanceWindow.objects.for_tenant(tenant).filter(pk=window.pk).delete()
+    maintenance_cache_clear(tenant=tenant)
+    if pauses and window.cancelled_at is None:
+        _maintenance_recompute(
+            tenant=tenant, reason=f"Recomputed: maintenance window '{window.name}' deleted"
+        )
+    return "deleted"
+
+
+@transaction.atomic
+def sla_settings_save(*, tenant: Tenant, settings: TenantSlaSettings) -> list[RecomputeJob]:
+    """Save the tenant's SLA promises; switching clock pausing in maintenance on or off moves
+    deadlines, so every calendar is recomputed."""
+    stored = sla_settings_for(tenant=tenant)
+    settings.tenant = tenant
+    if stored.pk is not None:
+        settings.pk = stored.pk
+    _save(settings)
+    if stored.pause_clocks_in_maintenance == settings.pause_clocks_in_maintenance:
+        return []
+    state = "on" if settings.pause_clocks_in_maintenance else "off"
+    return _maintenance_recompute(
+        tenant=tenant, reason=f"Recomputed: clocks pause in maintenance windows turned {state}"
+    )
 
 
 # --------------------------------------------------------------------------- recompute retry

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 from django import forms
@@ -18,6 +19,7 @@ from .calendars import (
     validate_timezone,
     validate_weekly,
 )
+from .maintenance import WindowRule, occurrences, wall_to_instant
 from .models import (
     Calendar,
     Channel,
@@ -29,6 +31,7 @@ from .models import (
     Priority,
     SupportPolicy,
     Target,
+    TenantSlaSettings,
 )
 
 DAY_FIELDS = [name.lower() for name in DAY_NAMES]
@@ -252,6 +255,12 @@ class PolicyForm(HoursMinutesMixin, TenantFormMixin, forms.ModelForm):
     warning_thresholds = ThresholdsField(required=False, help_text="e.g. 50, 75")
     max_pause_hours = _hours_field("Longest pause (hours)")
     max_pause_minutes = _minutes_field("Longest pause (minutes)")
+    emergency = forms.BooleanField(
+        required=False, label="Emergency: take effect with less notice than promised",
+        help_text="Recorded with your name and the reason; shown on the policy page and in "
+        "the announcement to clients.",
+    )  # fmt: skip
+    emergency_reason = forms.CharField(required=False, max_length=300, label="Why")
 
     class Meta:
         model = SupportPolicy
@@ -264,6 +273,9 @@ class PolicyForm(HoursMinutesMixin, TenantFormMixin, forms.ModelForm):
             self.fields["max_pause_hours"].initial = int(pause.total_seconds() // 3600)
             self.fields["max_pause_minutes"].initial = int(pause.total_seconds() % 3600 // 60)
         self.in_force = bool(self.instance.pk and self.instance.effective_from <= timezone.now())
+        if self.instance.pk:
+            # The override is given when a version is scheduled (it is recorded then).
+            del self.fields["emergency"], self.fields["emergency_reason"]
         if self.in_force:
             # History is not rewritten: tickets run under this version's rules. Its start,
             # thresholds and pause rules are fixed (the page says so); a new version changes
@@ -304,7 +316,16 @@ class PolicyForm(HoursMinutesMixin, TenantFormMixin, forms.ModelForm):
             self.instance.max_pause = self._duration("max_pause", required=False)
         else:
             self.instance.max_pause = None
+        if self.cleaned_data.get("emergency") and not self.cleaned_data.get("emergency_reason"):
+            self.add_error("emergency_reason", "Say why this change cannot wait for the notice "
+                           "period: clients are told.")  # fmt: skip
         return data
+
+    @property
+    def override_reason(self) -> str:
+        if not self.cleaned_data.get("emergency"):
+            return ""
+        return self.cleaned_data.get("emergency_reason", "").strip()
 
 
 class TargetForm(HoursMinutesMixin, TenantFormMixin, forms.ModelForm):
@@ -356,32 +377,69 @@ class SectionForm(forms.ModelForm):
 
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
+MAX_WINDOW = timedelta(days=7)
+MAX_WINDOW_AHEAD = timedelta(days=5 * 365)
 
 
 class MaintenanceWindowForm(TenantFormMixin, forms.ModelForm):
+    """A recurring window (weekdays, local start and end) or a one-off one (two local
+    datetimes, in the window's zone). Less notice than the window promises (its next
+    occurrence within `notice_hours`) is allowed only as an emergency."""
+
+    KIND_CHOICES = [("recurring", "Recurring (every week)"), ("one_off", "One-off")]
+    kind = forms.ChoiceField(choices=KIND_CHOICES, initial="recurring", required=False,
+                             widget=forms.RadioSelect)  # fmt: skip
     weekdays = forms.TypedMultipleChoiceField(
         choices=list(enumerate(DAY_NAMES)),
         coerce=int,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick the days the window starts on."},
+        help_text="Recurring: the days the window starts on.",
     )
     starts = forms.TimeField(
-        input_formats=TIME_FORMATS, widget=forms.TimeInput(format="%H:%M"),
-        help_text="HH:MM, 24-hour clock.",
+        input_formats=TIME_FORMATS, widget=forms.TimeInput(format="%H:%M"), required=False,
+        help_text="Recurring: HH:MM, 24-hour clock.",
     )  # fmt: skip
     ends = forms.TimeField(
-        input_formats=TIME_FORMATS, widget=forms.TimeInput(format="%H:%M"),
-        help_text="HH:MM; earlier than the start means the window ends the next day.",
+        input_formats=TIME_FORMATS, widget=forms.TimeInput(format="%H:%M"), required=False,
+        help_text="Recurring: HH:MM; earlier than the start means the window ends the next day.",
     )  # fmt: skip
+    one_off_start_local = forms.DateTimeField(
+        required=False, label="One-off: starts", help_text="YYYY-MM-DD HH:MM in the window's zone."
+    )
+    one_off_end_local = forms.DateTimeField(
+        required=False, label="One-off: ends", help_text="YYYY-MM-DD HH:MM in the window's zone."
+    )
     time_zone = forms.CharField(max_length=64, help_text="IANA name, e.g. America/New_York.")
     notice_hours = forms.IntegerField(
         min_value=0, max_value=24 * 365, initial=0, help_text="Announced this many hours ahead."
     )
+    services = forms.CharField(
+        required=False, help_text="Affected services, comma-separated (empty: all services)."
+    )
+    emergency_reason = forms.CharField(
+        required=False, max_length=300,
+        help_text="Emergency: why it cannot wait for the notice period (told to clients).",
+    )  # fmt: skip
 
     class Meta:
         model = MaintenanceWindow
-        fields = ["name", "weekdays", "starts", "ends", "time_zone", "notice_hours",
-                  "description"]  # fmt: skip
+        fields = ["name", "kind", "weekdays", "starts", "ends", "one_off_start_local",
+                  "one_off_end_local", "time_zone", "notice_hours", "services", "message",
+                  "emergency", "emergency_reason", "description"]  # fmt: skip
+
+    def __init__(self, *args: Any, now: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+        window = self.instance
+        self.fields["services"].initial = ", ".join(window.services or [])
+        if window.pk and window.is_one_off:
+            zone = ZoneInfo(window.time_zone)
+            self.fields["kind"].initial = "one_off"
+            self.fields["one_off_start_local"].initial = (
+                window.one_off_start.astimezone(zone).replace(tzinfo=None))
+            self.fields["one_off_end_local"].initial = (
+                window.one_off_end.astimezone(zone).replace(tzinfo=None))  # fmt: skip
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
@@ -391,6 +449,10 @@ class MaintenanceWindowForm(TenantFormMixin, forms.ModelForm):
     def clean_weekdays(self) -> list[int]:
         return sorted(set(self.cleaned_data["weekdays"]))
 
+    def clean_services(self) -> list[str]:
+        text = self.cleaned_data.get("services") or ""
+        return [s.strip()[:100] for s in text.split(",") if s.strip()]
+
     def clean_time_zone(self) -> str:
         value = self.cleaned_data["time_zone"].strip()
         try:
@@ -399,12 +461,104 @@ class MaintenanceWindowForm(TenantFormMixin, forms.ModelForm):
             raise forms.ValidationError(str(exc).capitalize() + ".") from None
         return value
 
+    def _local(self, name: str, zone: ZoneInfo) -> datetime | None:
+        # The form reads a naive wall time; the window's zone (not the server's) places it.
+        value = self.cleaned_data.get(name)
+        if value is None:
+            self.add_error(name, "Give the date and time (YYYY-MM-DD HH:MM).")
+            return None
+        return wall_to_instant(value.replace(tzinfo=None), zone)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        starts, ends = data.get("starts"), data.get("ends")
-        if starts is not None and starts == ends:
-            self.add_error("ends", "The window must end at a different time than it starts.")
+        window = self.instance
+        zone_name = data.get("time_zone")
+        if data.get("kind") == "one_off":
+            window.weekdays = []
+            if zone_name:
+                zone = ZoneInfo(zone_name)
+                start = self._local("one_off_start_local", zone)
+                end = self._local("one_off_end_local", zone)
+                if start and end:
+                    if end <= start:
+                        self.add_error("one_off_end_local", "The window must end after it "
+                                       "starts.")  # fmt: skip
+                    elif end - start > MAX_WINDOW:
+                        self.add_error("one_off_end_local", "A maintenance window lasts at "
+                                       f"most {MAX_WINDOW.days} days.")  # fmt: skip
+                    elif end <= self.now:
+                        self.add_error("one_off_end_local", "That window is already over.")
+                    elif start - self.now > MAX_WINDOW_AHEAD:
+                        self.add_error("one_off_start_local", "That is more than "
+                                       f"{MAX_WINDOW_AHEAD.days // 365} years ahead.")
+                    window.one_off_start, window.one_off_end = start, end
+                    local = start.astimezone(zone), end.astimezone(zone)
+                    window.starts, window.ends = local[0].time(), local[1].time()
+                    data["starts"], data["ends"] = window.starts, window.ends
+        else:
+            window.one_off_start = window.one_off_end = None
+            starts, ends = data.get("starts"), data.get("ends")
+            if not data.get("weekdays") and "weekdays" not in self.errors:
+                self.add_error("weekdays", "Pick the days the window starts on.")
+            for name in ("starts", "ends"):
+                if data.get(name) is None and name not in self.errors:
+                    self.add_error(name, "Give the time (HH:MM).")
+            if starts is not None and starts == ends:
+                self.add_error("ends", "The window must end at a different time than it starts.")
+        if not self.errors:
+            self._check_notice(data)
         return data
+
+    def _check_notice(self, data: dict[str, Any]) -> None:
+        """Less notice than the window promises: a one-off window (or a change bringing one
+        nearer) is refused unless it is an emergency, with the reason. A recurring window
+        scheduled (or rescheduled) without the emergency flag simply starts once its notice
+        has run: its first occurrence is the first one clients can be told about in time."""
+        window = self.instance
+        notice = timedelta(hours=data.get("notice_hours") or 0)
+        emergency = bool(data.get("emergency"))
+        if emergency and not (data.get("emergency_reason") or "").strip():
+            self.add_error("emergency_reason", "Say why this cannot wait for the notice period.")
+            return
+        stored = None
+        if window.pk:
+            stored = MaintenanceWindow.objects.for_tenant(self.tenant).get(pk=window.pk)
+        if not window.is_one_off:
+            rescheduled = stored is None or any(
+                getattr(stored, f) != v for f, v in (
+                    ("weekdays", data.get("weekdays")), ("starts", data.get("starts")),
+                    ("ends", data.get("ends")), ("time_zone", data.get("time_zone")),
+                    ("one_off_start", None))
+            )  # fmt: skip
+            if rescheduled and not emergency and notice:
+                earliest = self.now + notice
+                if window.active_from is None or window.active_from < earliest:
+                    window.active_from = earliest
+            return
+        rule = WindowRule(time_zone=data["time_zone"], one_off_start=window.one_off_start,
+                          one_off_end=window.one_off_end)  # fmt: skip
+        soon = occurrences(rule, self.now, self.now + notice)
+        if stored is not None and soon:
+            # Already announced at these times: not new, so no less notice than promised.
+            before = {(o.start, o.end) for o in occurrences(
+                WindowRule.of(stored), self.now, self.now + notice)}  # fmt: skip
+            soon = [o for o in soon if (o.start, o.end) not in before]
+        if soon and not emergency:
+            first = soon[0].start.astimezone(ZoneInfo(data["time_zone"]))
+            self.add_error("emergency", (
+                f"It starts {first:%a %d %b %Y %H:%M} ({data['time_zone']}), less than the "
+                f"{data.get('notice_hours')} hours' notice this window promises. Schedule it "
+                "later, or tick emergency and give the reason (clients are told it is an "
+                "emergency)."
+            ))  # fmt: skip
+
+
+class TenantSlaSettingsForm(forms.ModelForm):
+    """The tenant's promises about maintenance and policy changes."""
+
+    class Meta:
+        model = TenantSlaSettings
+        fields = ["pause_clocks_in_maintenance", "policy_change_notice_days"]
 
 
 class ExclusionForm(TenantFormMixin, forms.ModelForm):

@@ -376,12 +376,146 @@ class MaintenanceWindow(TenantOwned):
         default=0, help_text="Announced at least this many hours ahead."
     )
     description = models.TextField(blank=True, default="")
+    # A one-off window has `one_off_start`/`one_off_end` (and no weekdays); a recurring one has
+    # weekdays and the local `starts`/`ends` (for a one-off they hold its local times).
+    one_off_start = models.DateTimeField(null=True, blank=True)
+    one_off_end = models.DateTimeField(null=True, blank=True)
+    active_from = models.DateTimeField(
+        null=True, blank=True, help_text="A recurring window's first occurrence is not before."
+    )
+    services = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True,
+        help_text="Affected services (empty: all services).",
+    )  # fmt: skip
+    message = models.TextField(blank=True, default="", help_text="Told to clients.")
+    emergency = models.BooleanField(
+        default=False, help_text="Scheduled with less notice than the policy promises."
+    )
+    emergency_reason = models.CharField(max_length=300, blank=True, default="")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwned.Meta):
         ordering = ["name"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.CheckConstraint(
+                condition=(
+                    models.Q(one_off_start__isnull=True, one_off_end__isnull=True)
+                    | models.Q(one_off_start__isnull=False, one_off_end__isnull=False,
+                               one_off_start__lt=models.F("one_off_end"))
+                ),
+                name="maintenance_one_off_span",
+            ),  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_one_off(self) -> bool:
+        return self.one_off_start is not None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+# --------------------------------------------------------------------------- notices (#12)
+
+
+class TenantSlaSettings(TenantOwned):
+    """Tenant-wide promises the product keeps: one row per tenant (absent: the defaults)."""
+
+    pause_clocks_in_maintenance = models.BooleanField(
+        default=False,
+        help_text="SLA clocks do not count time inside a maintenance window.",
+    )
+    policy_change_notice_days = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(365)],
+        help_text="A new policy version must be scheduled at least this many days ahead.",
+    )
+
+    class Meta(TenantOwned.Meta):
+        verbose_name_plural = "tenant SLA settings"
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant"], name="tenant_sla_settings_one"),
+        ]
+
+
+class NoticeKind(models.TextChoices):
+    ANNOUNCED = "announced", "Announced"
+    MOVED = "moved", "Moved"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class MaintenanceNotice(TenantOwned):
+    """One notice sent about one occurrence of a window to one person: the unique constraint
+    is what makes the scan send it exactly once, however many scans run at the same time."""
+
+    window = models.ForeignKey(MaintenanceWindow, on_delete=models.CASCADE, related_name="notices")
+    occurrence_start = models.DateTimeField()
+    occurrence_end = models.DateTimeField()
+    recipient = models.ForeignKey(
+        "tenants.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
+    emergency = models.BooleanField(default=False)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["tenant", "window", "occurrence_start", "occurrence_end", "recipient",
+                        "kind"],
+                name="maintenance_notice_once",
+            ),  # fmt: skip
+            SameTenantForeignKey(field="window", name="maintenance_notice_window_same_tenant"),
+            SameTenantForeignKey(field="recipient", name="maintenance_notice_member_same_tenant"),
+        ]
+
+
+class PolicyChangeNotice(TenantOwned):
+    """The announcement of a scheduled policy version to one person, once (unique)."""
+
+    policy = models.ForeignKey(SupportPolicy, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.ForeignKey(
+        "tenants.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["tenant", "policy", "recipient"], name="policy_change_notice_once"
+            ),
+            SameTenantForeignKey(field="policy", name="policy_notice_policy_same_tenant"),
+            SameTenantForeignKey(field="recipient", name="policy_notice_member_same_tenant"),
+        ]
+
+
+class PolicyNoticeOverride(TenantOwned):
+    """A policy version scheduled with less notice than promised: who allowed it and why."""
+
+    policy = models.OneToOneField(
+        SupportPolicy, on_delete=models.CASCADE, related_name="notice_override"
+    )
+    by = models.ForeignKey(
+        "tenants.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=300)
+    notice_days_promised = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            SameTenantForeignKey(field="policy", name="policy_override_policy_same_tenant"),
+        ]
 
 
 class Exclusion(TenantOwned):

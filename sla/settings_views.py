@@ -5,6 +5,7 @@ configuration services write."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -151,7 +152,8 @@ def policy_new(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             new = configuration.policy_version_create(
-                tenant=request.tenant, plan=plan, new=form.save(commit=False), source=source
+                tenant=request.tenant, plan=plan, new=form.save(commit=False), source=source,
+                override_reason=form.override_reason, by=request.membership,
             )
         except configuration.ConfigConflict as exc:
             _refused(form, exc)
@@ -246,10 +248,27 @@ def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @manage
 def maintenance_list(request: HttpRequest) -> HttpResponse:
-    windows = list(MaintenanceWindow.objects.for_tenant(request.tenant))
+    """The windows, and the tenant's promises (clocks pause in maintenance; policy notice)."""
+    tenant = request.tenant
+    stored = configuration.sla_settings_for(tenant=tenant)
+    form = forms.TenantSlaSettingsForm(request.POST or None, instance=stored)
+    if request.method == "POST" and form.is_valid():
+        jobs = configuration.sla_settings_save(tenant=tenant, settings=form.save(commit=False))
+        return _after_save(request, jobs[0] if jobs else None, "sla:maintenance_list")
+    windows = list(MaintenanceWindow.objects.for_tenant(tenant))
     for window in windows:
-        window.schedule_text = describe_window(window)
-    return render(request, "sla/maintenance_list.html", {"windows": windows})
+        window.schedule_text = describe_window_full(window)
+    return render(request, "sla/maintenance_list.html", {"windows": windows, "form": form},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+def describe_window_full(window: MaintenanceWindow) -> str:
+    if window.is_one_off:
+        zone = ZoneInfo(window.time_zone)
+        start = window.one_off_start.astimezone(zone)
+        end = window.one_off_end.astimezone(zone)
+        return f"{start:%a %d %b %Y %H:%M}–{end:%a %d %b %Y %H:%M} {window.time_zone}"
+    return describe_window(window)
 
 
 @manage
@@ -259,12 +278,12 @@ def maintenance_edit(request: HttpRequest, window_id: int | None = None) -> Http
                                        tenant=request.tenant)  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
-            configuration.maintenance_window_save(tenant=request.tenant,
-                                                  window=form.save(commit=False))  # fmt: skip
+            jobs = configuration.maintenance_window_save(tenant=request.tenant,
+                                                         window=form.save(commit=False))
         except configuration.ConfigConflict as exc:
             _refused(form, exc)
         else:
-            return _after_save(request, None, "sla:maintenance_list")
+            return _after_save(request, jobs[0] if jobs else None, "sla:maintenance_list")
     title = f"Maintenance window {window.name}" if window_id else "New maintenance window"
     return _form_page(request, form, title, back="sla:maintenance_list",
                       delete_url=_url("sla:maintenance_delete", window_id=window_id))  # fmt: skip
@@ -273,10 +292,20 @@ def maintenance_edit(request: HttpRequest, window_id: int | None = None) -> Http
 @manage
 @require_http_methods(["GET", "POST"])
 def maintenance_delete(request: HttpRequest, window_id: int) -> HttpResponse:
+    """Delete a window; one clients were told about is cancelled instead (they are told)."""
     window = _scoped(request, MaintenanceWindow, window_id)
     if request.method == "POST":
-        configuration.maintenance_window_delete(tenant=request.tenant, window=window)
-        messages.success(request, f"Maintenance window '{window.name}' deleted.")
+        if request.POST.get("cancel"):
+            configuration.maintenance_window_cancel(tenant=request.tenant, window=window)
+            outcome = "cancelled"
+        else:
+            outcome = configuration.maintenance_window_delete(tenant=request.tenant,
+                                                              window=window)  # fmt: skip
+        if outcome == "cancelled":
+            messages.success(request, f"Maintenance window '{window.name}' cancelled: clients "
+                             "told about it are told it is cancelled.")  # fmt: skip
+        else:
+            messages.success(request, f"Maintenance window '{window.name}' deleted.")
         return redirect("sla:maintenance_list")
     return _confirm_page(request, f"maintenance window '{window.name}'", None,
                          "sla:maintenance_list")  # fmt: skip

@@ -47,3 +47,24 @@ def recompute_pending_jobs_cross_tenant() -> int:
     for job_id in ids:
         recompute_clocks.delay(job_id)
     return len(ids)
+
+
+@shared_task
+def maintenance_notices_scan_cross_tenant() -> int:
+    """Beat: announce maintenance occurrences (and moves, cancellations) for every tenant with
+    a window. Each tenant's scan runs in its scope; notices are unique rows, so overlapping
+    runs send nothing twice."""
+    from tenants.models import Tenant
+
+    from .models import MaintenanceWindow
+    from .notices import maintenance_notices_scan
+
+    tenant_ids = set(
+        MaintenanceWindow.objects.cross_tenant().values_list("tenant_id", flat=True).distinct()
+    )
+    sent = 0
+    for tenant in Tenant.objects.filter(pk__in=tenant_ids, is_active=True).order_by("pk"):
+        with tenant_scope(tenant):
+            result = maintenance_notices_scan(tenant=tenant)
+            sent += result.announced + result.moved + result.cancelled
+    return sent

@@ -245,7 +245,7 @@ def test_only_a_scheduled_version_no_ticket_uses_can_be_withdrawn(admin_client, 
     response = admin_client.post(f"/settings/sla/policies/{in_force.pk}/delete/")
     assert response.status_code == 409 and "already taken effect" in response.content.decode()
 
-    future = datetime(2099, 1, 1, tzinfo=UTC)
+    future = datetime(2030, 1, 1, tzinfo=UTC)
     used = SupportPolicyFactory(tenant=tenant, plan=in_force.plan, effective_from=future)
     ticket = make_ticket(tenant=tenant, priority=PriorityFactory(tenant=tenant))
     ticket.policy = used

@@ -142,19 +142,19 @@ def test_scheduling_a_version_copies_targets_and_a_past_date_is_refused(
     url = f"/settings/sla/plans/{plan.pk}/policies/new/"
     past = {"effective_from": "2020-01-01 00:00", "warning_thresholds": "50, 75"}
     assert tenant_client.post(url, past).status_code == 400
-    future = {"effective_from": "2099-01-01 00:00", "warning_thresholds": "50, 75, 90",
+    future = {"effective_from": "2030-01-01 00:00", "warning_thresholds": "50, 75, 90",
               "summary": "Faster P2"}  # fmt: skip
     assert tenant_client.post(url, future).status_code == 302
     v2 = plan.policies.get(version=2)
     assert v2.targets.count() == 4 and v2.warning_thresholds == [50, 75, 90]
     page = tenant_client.get("/policy/").content.decode()
-    assert "version 2 takes effect on 1 Jan 2099" in page
+    assert "version 2 takes effect on 1 Jan 2030" in page
 
 
 def test_a_plans_first_version_is_version_1_with_no_targets(tenant_client, tenant_admin, bytez):
     plan = Plan.objects.create(tenant=bytez, key="starter", name="Starter")
     login_as(tenant_client, tenant_admin)
-    data = {"effective_from": "2099-01-01 00:00", "warning_thresholds": "50"}
+    data = {"effective_from": "2030-01-01 00:00", "warning_thresholds": "50"}
     response = tenant_client.post(f"/settings/sla/plans/{plan.pk}/policies/new/", data)
     assert response.status_code == 302
     first = plan.policies.get()
@@ -169,7 +169,7 @@ def test_bad_thresholds_and_duplicate_keys_are_field_errors(tenant_client, tenan
     )
     response = tenant_client.post(f"/settings/sla/policies/{scheduled.pk}/",
                                   {"warning_thresholds": "50, 120",
-                                   "effective_from": "2099-01-01 00:00"})  # fmt: skip
+                                   "effective_from": "2030-01-01 00:00"})  # fmt: skip
     assert response.status_code == 400
     assert "warning_thresholds" in response.context["form"].errors
     response = tenant_client.post("/settings/sla/priorities/new/",
@@ -249,7 +249,7 @@ def test_recompute_after_a_calendar_change_moves_running_clocks_with_a_ledger_en
     assert "Done: 1 of 1 clocks" in progress.content.decode()
 
 
-FUTURE = datetime(2099, 1, 1, tzinfo=UTC)
+FUTURE = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def test_a_version_in_force_keeps_its_rules_and_the_page_says_why(
@@ -282,7 +282,7 @@ def test_a_start_another_version_has_is_a_field_error_not_an_integrity_error(
     login_as(tenant_client, tenant_admin)
     plan = Plan.objects.get(tenant=bytez, key="premium")
     url = f"/settings/sla/plans/{plan.pk}/policies/new/"
-    first = {"effective_from": "2099-01-01 00:00", "warning_thresholds": "50"}
+    first = {"effective_from": "2030-01-01 00:00", "warning_thresholds": "50"}
     assert tenant_client.post(url, first).status_code == 302
     again = tenant_client.post(url, first)
     assert again.status_code == 400
@@ -291,7 +291,7 @@ def test_a_start_another_version_has_is_a_field_error_not_an_integrity_error(
     )
     # Moving another scheduled version onto that start: the same field error.
     other = configuration.policy_version_create(
-        tenant=bytez, plan=plan, new=SupportPolicy(effective_from=datetime(2099, 6, 1, tzinfo=UTC))
+        tenant=bytez, plan=plan, new=SupportPolicy(effective_from=datetime(2030, 6, 1, tzinfo=UTC))
     )
     moved = tenant_client.post(f"/settings/sla/policies/{other.pk}/", first)
     assert moved.status_code == 400 and "effective_from" in moved.context["form"].errors
