@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from .calendar_cache import public_holidays
 from .calendars import DAY_NAMES, validate_weekly
@@ -143,7 +144,12 @@ def describe_days(days: list[int]) -> str:
 
 
 def describe_window(window: MaintenanceWindow) -> str:
-    """ "Saturday and Sunday, 22:00–04:00 (ending the next day) America/New_York" """
+    """ "Saturday and Sunday, 22:00–04:00 (ending the next day) America/New_York", or a one-off
+    window's dates in its zone."""
+    if window.one_off_start is not None and window.one_off_end is not None:
+        zone = ZoneInfo(window.time_zone)
+        start, end = window.one_off_start.astimezone(zone), window.one_off_end.astimezone(zone)
+        return f"{start:%a %d %b %Y %H:%M}–{end:%a %d %b %Y %H:%M} {window.time_zone}"
     span = f"{window.starts:%H:%M}–{window.ends:%H:%M}"
     if window.ends <= window.starts:
         span += " (ending the next day)"
@@ -226,6 +232,8 @@ def policy_page_context(
     maintenance = [
         {"window": w, "when": describe_window(w)}
         for w in MaintenanceWindow.objects.for_tenant(tenant)
+        .filter(cancelled_at__isnull=True)
+        .exclude(one_off_end__lte=now)
     ]
     calendars_shown = [
         {"calendar": c, "hours": describe_hours(c), "holidays": upcoming_holidays(c, today)}

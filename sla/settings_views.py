@@ -5,7 +5,6 @@ configuration services write."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -263,12 +262,7 @@ def maintenance_list(request: HttpRequest) -> HttpResponse:
 
 
 def describe_window_full(window: MaintenanceWindow) -> str:
-    if window.is_one_off:
-        zone = ZoneInfo(window.time_zone)
-        start = window.one_off_start.astimezone(zone)
-        end = window.one_off_end.astimezone(zone)
-        return f"{start:%a %d %b %Y %H:%M}–{end:%a %d %b %Y %H:%M} {window.time_zone}"
-    return describe_window(window)
+    return describe_window(window)  # one-off windows with their dates (sla.policy_page)
 
 
 @manage
