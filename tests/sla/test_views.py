@@ -148,7 +148,8 @@ def test_scheduling_a_version_copies_targets_and_a_past_date_is_refused(
     v2 = plan.policies.get(version=2)
     assert v2.targets.count() == 4 and v2.warning_thresholds == [50, 75, 90]
     page = tenant_client.get("/policy/").content.decode()
-    assert "version 2 takes effect on 1 Jan 2030" in page
+    # Entered as 2030-01-01 00:00 UTC, shown in the tenant's zone (America/New_York).
+    assert "version 2 takes effect on 31 Dec 2029 19:00 EST" in page
 
 
 def test_a_plans_first_version_is_version_1_with_no_targets(tenant_client, tenant_admin, bytez):
