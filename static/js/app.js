@@ -38,3 +38,8 @@
     htmx.ajax("GET", select.value, { target: select.dataset.fillTarget, swap: "outerHTML" });
   });
 })();
+
+// A button marked data-print prints the page (the monthly statement): no inline handler (CSP).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) window.print();
+});

@@ -195,6 +195,12 @@ def test_another_tenants_customer_is_not_a_filter(lead_client, world, other_tena
     assert api.status_code == 400 and "customer" in api.json()
 
 
+def test_a_nul_in_a_filter_is_refused_at_the_door(lead_client, tenant):
+    """Control characters never reach a form: the input guard answers 400 for every route."""
+    for url in ("/reports/", "/api/reports/sla/", "/reports/sla.csv", "/reports/clocks.csv"):
+        assert _get(lead_client, url, {"customer": "a\x00b"}).status_code == 400
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -205,7 +211,6 @@ def test_another_tenants_customer_is_not_a_filter(lead_client, world, other_tena
         ({"date_from": "9999-12-31", "date_to": "9999-12-31"}, "date_from"),
         ({"plan": "no-such-plan"}, "plan"),
         ({"customer": "\u00b2"}, "customer"),
-        ({"customer": "a\x00b"}, "customer"),
         ({"customer": "99999999999999999999999"}, "customer"),
     ],
 )
