@@ -196,10 +196,16 @@ NOTIFICATION_TRANSPORTS = {
     "in_app": "notifications.outbound.transports.in_app",
     "email": "notifications.outbound.transports.email",
 }
-# Members (staff) are emailed only for these notification kinds (prefixes): the escalation
-# ladder's notices, breach warnings included. Bare addresses (requesters, CCs) always are.
+# Members are emailed (as well as notified in-app) only for these notification kinds
+# (prefixes): the escalation ladder's notices (breach warnings included), maintenance and
+# policy-change notices to clients, satisfaction requests. Bare addresses always are.
 NOTIFICATION_EMAIL_MEMBER_KINDS = tuple(
-    k for k in env_str("NOTIFICATION_EMAIL_MEMBER_KINDS", "escalation_").split(",") if k
+    k
+    for k in env_str(
+        "NOTIFICATION_EMAIL_MEMBER_KINDS",
+        "escalation_,maintenance_,policy_change_,satisfaction_",
+    ).split(",")
+    if k
 )
 # Inbound webhooks (anymail): basic auth shared by every ESP; several secrets, comma-separated,
 # let an old one keep working while the ESP is switched to the new one (rotation).
