@@ -147,8 +147,21 @@ class MembershipAdmin(TenantScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Who the membership is for never changes; a different person is a new invitation.
+        # Deactivation (which ends sessions and tokens and keeps the last tenant admin) is the
+        # people page's, through tenants.services: the admin is not a second door to it.
         readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "user"] if obj is not None else readonly
+        return [*readonly, "user", "is_active", "session_epoch"] if obj is not None else readonly
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting a membership would skip the same rules: deactivate it on the people page.
+        return False
+
+    def changeform_view(self, request: HttpRequest, object_id: Any = None, form_url: str = "",
+                        extra_context: Any = None) -> Any:  # fmt: skip
+        if object_id is not None and host_tenant(request) is not None:
+            messages.info(request, "Deactivate, reactivate or change roles on the People page: "
+                          f"{reverse('people:people')}")  # fmt: skip
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change or host_tenant(request) is None:
