@@ -144,10 +144,16 @@ def _active_admins(*, tenant: Tenant) -> Any:
     return Membership.objects.for_tenant(tenant).filter(role=Role.TENANT_ADMIN, is_active=True)
 
 
-def _keep_one_admin(*, tenant: Tenant, membership: Membership, field: str) -> None:
-    """Refuse a change that would leave the tenant without an active tenant admin. The admins'
-    rows are locked first: two admins demoting each other at once cannot both succeed."""
-    admins = list(_active_admins(tenant=tenant).select_for_update().values_list("pk", flat=True))
+def _admins_locked(*, tenant: Tenant) -> list[int]:
+    """Lock the tenant's active admins' rows (in id order) and return their ids. Every change
+    that can touch the admin set takes this lock first, before the member's own row: two
+    admins demoting each other at once then queue instead of both passing (or deadlocking)."""
+    admins = _active_admins(tenant=tenant).order_by("pk").select_for_update()
+    return list(admins.values_list("pk", flat=True))
+
+
+def _keep_one_admin(*, admins: list[int], membership: Membership, field: str) -> None:
+    """Refuse a change that would leave the tenant without an active tenant admin."""
     if membership.pk in admins and len(admins) == 1:
         raise ValidationError({field: "The tenant must keep at least one active tenant admin."})
 
@@ -182,6 +188,7 @@ def membership_update(
     themselves); client roles need a customer of this tenant, staff roles have none; only staff
     have a tier. `customer` defaults to the member's current one.
     """
+    admins = _admins_locked(tenant=tenant)
     locked = _lock(tenant=tenant, membership=membership)
     if role not in Role.values:
         raise ValidationError({"role": f"{role!r} is not a role."})
@@ -198,7 +205,7 @@ def membership_update(
         if tier is not None and tier not in (1, 2, 3):
             raise ValidationError({"tier": "Tier 1, 2 or 3."})
     if locked.role == Role.TENANT_ADMIN and role != Role.TENANT_ADMIN:
-        _keep_one_admin(tenant=tenant, membership=locked, field="role")
+        _keep_one_admin(admins=admins, membership=locked, field="role")
     locked.role, locked.tier, locked.customer = role, tier, customer
     locked.save(update_fields=["role", "tier", "customer"])
     membership.role, membership.tier, membership.customer = role, tier, customer
@@ -210,9 +217,10 @@ def membership_deactivate(*, tenant: Tenant, membership: Membership) -> None:
     """The person loses access to this tenant: their sessions here end on their next request
     (the membership's session epoch moves on; tenants.middleware) and their tokens on it are
     revoked. The last active tenant admin cannot be deactivated."""
+    admins = _admins_locked(tenant=tenant)
     locked = _lock(tenant=tenant, membership=membership)
     if locked.role == Role.TENANT_ADMIN and locked.is_active:
-        _keep_one_admin(tenant=tenant, membership=locked, field="is_active")
+        _keep_one_admin(admins=admins, membership=locked, field="is_active")
     Membership.objects.for_tenant(tenant).filter(pk=locked.pk).update(
         is_active=False, session_epoch=F("session_epoch") + 1
     )
