@@ -75,14 +75,14 @@ def people_invite(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            invitation_create(
+            link = invitation_create(
                 tenant=request.tenant, email=data["email"], role=data["role"],
                 tier=data["tier"], customer=data["customer"], invited_by=request.user,
             )  # fmt: skip
         except InvitationError as error:
             _errors_into(form, error)
         else:
-            messages.success(request, f"Invitation sent to {data['email']}.")
+            messages.success(request, f"Invitation sent to {link.invitation.email}.")
             return redirect("people:people")
     return _people_page(request, invite_form=form, status=400)
 
@@ -235,7 +235,7 @@ def organisation_invite(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             # Always into the inviter's own organisation: the form has no customer field.
-            invitation_create(
+            link = invitation_create(
                 tenant=request.tenant, email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"], customer=_own_customer(request),
                 invited_by=request.user,
@@ -243,7 +243,7 @@ def organisation_invite(request: HttpRequest) -> HttpResponse:
         except InvitationError as error:
             _errors_into(form, error)
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            messages.success(request, f"Invitation sent to {link.invitation.email}.")
             return redirect("people:organisation_people")
     return _organisation_page(request, form=form, status=400)
 
