@@ -187,8 +187,9 @@ def _session_hash_verified(request: HttpRequest, user: Any) -> bool:
 # `services.membership_deactivate` bumps the membership's epoch, so a session opened before
 # then no longer matches and is flushed on its next request. This costs no query (the epoch
 # comes with the membership row already read) and needs no index of sessions per user (the
-# cached_db backend cannot list them). A session without the stamp (opened before this check
-# existed, or just signed in) is accepted only while the membership was never deactivated.
+# cached_db backend cannot list them). Sign-in stamps the session; a session without a stamp
+# (opened before this check existed, or by a path that signs in without the form, such as
+# accepting an invitation) is accepted only while the membership was never deactivated.
 SESSION_EPOCH_KEY = "_membership_epoch"
 
 
@@ -205,7 +206,7 @@ def session_epoch_verified(request: HttpRequest, membership: Membership) -> bool
     stamp = session.get(SESSION_EPOCH_KEY)
     expected = f"{membership.pk}:{membership.session_epoch}"
     if stamp is None and membership.session_epoch == 0:
-        session[SESSION_EPOCH_KEY] = expected
+        # Not stamped now: that would write the session on a request that changes nothing.
         return True
     if stamp == expected:
         return True

@@ -200,9 +200,15 @@ def test_the_admin_cannot_deactivate_or_delete_a_membership(client, tenant_admin
     page = client.get(url)
     assert page.status_code == 200
     assert b'name="is_active"' not in page.content and b"/settings/people/" in page.content
-    client.post(url, {"role": "agent", "tier": "1", "is_active": ""})
+    client.post(url, {"role": "team_lead", "tier": "2", "is_active": ""})
     agent.refresh_from_db()
-    assert agent.is_active
+    assert agent.is_active and (agent.role, agent.tier) == (Role.TEAM_LEAD, 2)
+    # A role change in the admin keeps the last-admin rule.
+    own = f"/admin/tenants/membership/{tenant_admin.pk}/change/"
+    response = client.post(own, {"role": "agent", "tier": "1"})
+    assert b"at least one active tenant admin" in response.content
+    tenant_admin.refresh_from_db()
+    assert tenant_admin.role == Role.TENANT_ADMIN
     assert (
         client.post(f"/admin/tenants/membership/{agent.pk}/delete/", {"post": "yes"}).status_code
         == 403
