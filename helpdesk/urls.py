@@ -43,6 +43,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("tenants.urls")),
     path("organisation/", tenant_views.organisation_contacts, name="organisation_contacts"),
+    path("", include("tenants.people_urls")),
     path("", include("sla.urls")),
     path("", include("escalation.urls")),  # before tickets': it serves tickets/<ref>/escalate/
     path("", include("notifications.outbound.urls")),

@@ -5,9 +5,11 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from . import services
 from .admin_base import (
     TenantScopedAdmin,
     TenantScopedModelForm,
@@ -17,6 +19,7 @@ from .admin_base import (
 )
 from .invitations import InvitationError, invitation_create
 from .models import Customer, Invitation, Membership, Tenant, User
+from .roles import Role
 
 
 class SiteWideAdmin(admin.ModelAdmin):
@@ -127,6 +130,31 @@ class MembershipInviteForm(TenantScopedModelForm):
         return email
 
 
+class MembershipChangeForm(TenantScopedModelForm):
+    """Role changes in the admin keep the People page's rules (the service checks them again
+    under a lock when saving; this says so on the form)."""
+
+    class Meta:
+        model = Membership
+        fields = ["role", "tier", "customer"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        member = self.instance  # still the stored values: the form fills it in after clean()
+        if (
+            member.pk is not None
+            and member.role == Role.TENANT_ADMIN
+            and member.is_active
+            and cleaned.get("role") not in (None, Role.TENANT_ADMIN)
+            and not Membership.objects.for_tenant(member.tenant)
+            .filter(role=Role.TENANT_ADMIN, is_active=True)
+            .exclude(pk=member.pk)
+            .exists()
+        ):
+            self.add_error("role", "The tenant must keep at least one active tenant admin.")
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(TenantScopedAdmin):
     list_display = ["user", "role", "tier", "customer", "is_active"]
@@ -143,15 +171,40 @@ class MembershipAdmin(TenantScopedAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         if obj is None and host_tenant(request) is not None:
             kwargs["form"] = MembershipInviteForm
+        elif obj is not None:
+            kwargs["form"] = MembershipChangeForm
         return super().get_form(request, obj, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Who the membership is for never changes; a different person is a new invitation.
+        # Deactivation (which ends sessions and tokens, and keeps the last tenant admin) is the
+        # People page's, through tenants.services: the admin is not a second door to it. Role
+        # changes made here go through the same service (save_model).
         readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "user"] if obj is not None else readonly
+        return [*readonly, "user", "is_active", "session_epoch"] if obj is not None else readonly
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting a membership would skip the same rules: deactivate it on the people page.
+        return False
+
+    def changeform_view(self, request: HttpRequest, object_id: Any = None, form_url: str = "",
+                        extra_context: Any = None) -> Any:  # fmt: skip
+        if object_id is not None and host_tenant(request) is not None:
+            messages.info(request, "Change roles or deactivate on the People page: "
+                          f"{reverse('people:people')}")  # fmt: skip
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if change or host_tenant(request) is None:
+        if change:
+            try:
+                services.membership_update(
+                    tenant=obj.tenant, membership=obj, role=obj.role, tier=obj.tier,
+                    customer=obj.customer, actor=request.user,
+                )  # fmt: skip
+            except ValidationError as error:  # lost a race the form's check could not see
+                messages.error(request, " ".join(error.messages))
+            return
+        if host_tenant(request) is None:
             super().save_model(request, obj, form, change)
             return
         data = form.cleaned_data

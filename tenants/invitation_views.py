@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .invitations import InvitationError, existing_user, invitation_accept, invitation_for_token
+from .middleware import session_epoch_stamp
 from .models import Invitation
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -95,6 +96,7 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             login(request, membership.user, backend=_BACKEND)
+            session_epoch_stamp(request, membership)
             return redirect("home")
     context = {"invitation": invitation, "form": form,
                "has_account": isinstance(form, SignInToAcceptForm)}  # fmt: skip

@@ -174,3 +174,20 @@ def invitation_accept(
     locked.accepted_by = user
     locked.save(update_fields=["accepted_at", "accepted_by"])
     return membership
+
+
+def invitation_resend(
+    *, tenant: Tenant, invitation: Invitation, actor: User | None
+) -> InvitationLink:
+    """Send a pending invitation again with a fresh link and expiry (the old link dies)."""
+    return invitation_create(
+        tenant=tenant, email=invitation.email, role=invitation.role, tier=invitation.tier,
+        customer=invitation.customer, invited_by=actor,
+    )  # fmt: skip
+
+
+def invitation_cancel(*, tenant: Tenant, invitation: Invitation) -> None:
+    """Withdraw a pending invitation: its link stops working at once."""
+    Invitation.objects.for_tenant(tenant).filter(
+        pk=invitation.pk, accepted_at__isnull=True
+    ).delete()

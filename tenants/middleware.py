@@ -117,6 +117,8 @@ class MembershipMiddleware:
             user = request.user
             if user.is_authenticated:
                 membership = membership_for(tenant=tenant, user=user)
+                if membership is not None and not session_epoch_verified(request, membership):
+                    membership = None
                 if membership is None:
                     request.user = AnonymousUser()
                 request.membership = membership
@@ -152,6 +154,8 @@ def _member_from_session(request: HttpRequest, tenant: Tenant) -> bool:
     user = membership.user if backend.user_can_authenticate(membership.user) else None
     if user is not None and not _session_hash_verified(request, user):
         user = None
+    if user is not None and not session_epoch_verified(request, membership):
+        user = None
     if user is None:
         request._cached_user = request.user = AnonymousUser()
         request.membership = None
@@ -174,6 +178,37 @@ def _session_hash_verified(request: HttpRequest, user: Any) -> bool:
     ):
         session.cycle_key()
         session[HASH_SESSION_KEY] = session_auth_hash
+        return True
+    session.flush()
+    return False
+
+
+# Ending a person's sessions on one tenant: the session stores "<membership id>:<epoch>" and
+# `services.membership_deactivate` bumps the membership's epoch, so a session opened before
+# then no longer matches and is flushed on its next request. This costs no query (the epoch
+# comes with the membership row already read) and needs no index of sessions per user (the
+# cached_db backend cannot list them). Sign-in stamps the session; a session without a stamp
+# (opened before this check existed, or by a path that signs in without the form, such as
+# accepting an invitation) is accepted only while the membership was never deactivated.
+SESSION_EPOCH_KEY = "_membership_epoch"
+
+
+def session_epoch_stamp(request: HttpRequest, membership: Membership) -> None:
+    """Mark the session as opened under the membership's current epoch (at sign-in)."""
+    request.session[SESSION_EPOCH_KEY] = f"{membership.pk}:{membership.session_epoch}"
+
+
+def session_epoch_verified(request: HttpRequest, membership: Membership) -> bool:
+    """False (and the session flushed) when the session predates a deactivation."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return True
+    stamp = session.get(SESSION_EPOCH_KEY)
+    expected = f"{membership.pk}:{membership.session_epoch}"
+    if stamp is None and membership.session_epoch == 0:
+        # Not stamped now: that would write the session on a request that changes nothing.
+        return True
+    if stamp == expected:
         return True
     session.flush()
     return False

@@ -150,6 +150,10 @@ class Membership(TenantOwned):
         Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
     )
     is_active = models.BooleanField(default=True)
+    # Sessions of this membership carry the epoch they were opened under; deactivating the
+    # membership bumps it, so every earlier session here is signed out for good (even after a
+    # reactivation) without finding the sessions themselves (tenants.middleware).
+    session_epoch = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta(TenantOwned.Meta):

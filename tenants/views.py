@@ -22,6 +22,7 @@ from .forms import (
     TenantLoginForm,
     TenantPasswordResetForm,
 )
+from .middleware import membership_for, session_epoch_stamp
 from .models import Customer, Tenant
 from .roles import Perm
 from .throttle import throttle_hit
@@ -49,6 +50,14 @@ class LoginView(InvalidFormIs400, auth_views.LoginView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return _tenant_pages_only(request) or super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        # The new session belongs to the membership's current epoch (see tenants.middleware).
+        membership = membership_for(tenant=self.request.tenant, user=form.get_user())
+        if membership is not None:
+            session_epoch_stamp(self.request, membership)
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -199,5 +208,6 @@ def organisation_contacts(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "Support contacts saved.")
                 return redirect("organisation_contacts")
-        return render(request, "tenants/organisation.html", {"form": form}, status=400)
+        context = {"form": form, "customer": customer}
+        return render(request, "tenants/organisation.html", context, status=400)
     return render(request, "tenants/organisation.html", {"form": form, "customer": customer})

@@ -24,8 +24,8 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from sla.models import Channel
-from tenants.models import Customer, Membership, Tenant, User
-from tenants.roles import Role
+from tenants import services as tenant_services
+from tenants.models import Customer, Membership, Tenant
 from tickets import services as ticket_services
 from tickets.models import Status, Ticket
 
@@ -214,7 +214,11 @@ def _contact_for(
     ):
         customer = intake.catch_all_customer
     if customer is not None:
-        return contact_create(tenant=tenant, customer=customer, email=sender.address)
+        # The sender's display name is not stored: it is sender-controlled text that later
+        # mail to this address would repeat.
+        return tenant_services.client_contact_create(
+            tenant=tenant, customer=customer, email=sender.address
+        )
     if intake.unknown_sender_action == UnknownSenderAction.REFUSE and not approved:
         _mark(inbound, InboundStatus.REFUSED, "Unknown sender: refused.")
         _acknowledge(tenant=tenant, inbound=inbound, intake=intake, template="inbound_refused",
@@ -222,23 +226,6 @@ def _contact_for(
         return None
     _mark(inbound, InboundStatus.HELD, "Unknown sender: held for review.")
     return None
-
-
-def contact_create(*, tenant: Tenant, customer: Customer, email: str) -> Membership:
-    """A client contact for an email sender (no password: they sign in after a reset).
-
-    The display name the sender wrote is not stored: it is sender-controlled text that later
-    mail to this address would repeat.
-    """
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email.lower(), password=None)
-    membership, _ = Membership.objects.for_tenant(tenant).get_or_create(
-        tenant=tenant, user=user, defaults={"role": Role.CLIENT, "customer": customer}
-    )
-    if not membership.is_client or not membership.is_active:
-        raise ValidationError({"requester": "This address belongs to a staff member."})
-    return membership
 
 
 def _allowed_attachments(inbound: InboundEmail, parsed: ParsedEmail) -> list:

@@ -3,7 +3,7 @@
 from tenants.invitations import invitation_create
 from tenants.roles import Role
 from tenants.services import api_token_create
-from tests.factories import CustomerFactory, MembershipFactory, PlanFactory
+from tests.factories import CustomerFactory, MembershipFactory, PlanFactory, client_membership
 
 
 def _token_id(tenant) -> int:
@@ -19,6 +19,13 @@ URL_OBJECTS = {
     "admin:tenants.invitation": lambda tenant: _invite(tenant).invitation.pk,
     "token": lambda tenant: _invite(tenant).token,
     "token_id": _token_id,
+    # People pages: a client (so /organisation/people/ routes have someone to act on too) and
+    # a pending invitation into a customer.
+    "member_id": lambda tenant: client_membership(tenant, CustomerFactory(tenant=tenant)).pk,
+    "invitation_id": lambda tenant: invitation_create(
+        tenant=tenant, email=f"client-{tenant.slug}@example.com", role=Role.CLIENT,
+        customer=CustomerFactory(tenant=tenant), invited_by=None,
+    ).invitation.pk,  # fmt: skip
 }
 
 
