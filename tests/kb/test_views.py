@@ -295,7 +295,7 @@ def test_search_text_postgresql_cannot_take_is_a_400(client, agent, client_user)
     make_article(agent)
     h = host(agent.tenant)
     response = client.get("/kb/", {"q": "pass\x00word"}, HTTP_HOST=h)
-    assert response.status_code == 400 and b"Null characters are not allowed" in response.content
+    assert response.status_code == 400  # refused at the door (tenants.input_guard)
     login_as(client, client_user)
     assert client.get("/kb/suggest/", {"subject": "a\x00b"}).status_code == 400
     assert client.get("/kb/suggest/", {"subject": "x" * 501}).status_code == 400
@@ -306,6 +306,8 @@ def test_search_text_postgresql_cannot_take_is_a_400(client, agent, client_user)
 def test_a_malformed_form_token_records_no_click(client, agent, client_user):
     article = make_article(agent)
     login_as(client, client_user)
-    for token in ("t1", "a\x00b" * 6, "A" * 32, "0" * 300):
+    for token in ("t1", "A" * 32, "0" * 300):
         assert client.get(f"/kb/articles/{article.slug}/", {"from": token}).status_code == 200
+    # A control character never reaches the view: the input guard answers 400.
+    assert client.get(f"/kb/articles/{article.slug}/", {"from": "a\x00b" * 6}).status_code == 400
     assert not SuggestionClick.objects.for_tenant(agent.tenant).exists()
