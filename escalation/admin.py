@@ -1,27 +1,12 @@
 """Read-only admin: ladders change through the settings pages (configuration services),
 escalations through their services; the admin is never a second door."""
 
-from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 
-from tenants.admin_base import TenantScopedAdmin
+from tenants.admin_base import ReadOnlyAdmin
 
 from .models import Escalation, EscalationLadder, EscalationLevel
-
-
-class ReadOnlyAdmin(TenantScopedAdmin):
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and self._may(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(EscalationLadder)

@@ -385,3 +385,19 @@ class ConfiguredElsewhereAdmin(TenantScopedAdmin):
     ) -> Any:  # fmt: skip
         context = self._settings_note(request, extra_context)
         return super().change_view(request, object_id, form_url, context)
+
+
+class ReadOnlyAdmin(TenantScopedAdmin):
+    """Rows written only by the services that cause them: listed and viewed, never added,
+    changed or deleted here (the admin is no second door)."""
+
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and self._may(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

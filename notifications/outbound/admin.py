@@ -1,26 +1,9 @@
-from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 
-from tenants.admin_base import TenantScopedAdmin
+from tenants.admin_base import ReadOnlyAdmin
 
 from .models import Delivery, Notification
-
-
-class ReadOnlyAdmin(TenantScopedAdmin):
-    """Read-only: notifications are written by the services that cause them."""
-
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and self._may(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Notification)
