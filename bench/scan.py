@@ -130,9 +130,9 @@ def seed_tenant(index: int, per_tenant: int, due: int, now: datetime) -> None:
         cursor.execute(
             f"""INSERT INTO {Ticket._meta.db_table} (tenant_id, customer_id, requester_id,
                   priority_id, policy_id, number, reference, subject, description, status,
-                  channel, tier, cc_emails, tags, is_breached, created_at, updated_at)
+                  channel, tier, cc_emails, tags, is_breached, version, created_at, updated_at)
                 SELECT %s, %s, %s, %s, %s, g, 'B' || %s || '-' || g, 'Bench', '', 'open',
-                       'portal', 1, '{{}}', '{{}}', false, %s, %s
+                       'portal', 1, '{{}}', '{{}}', false, 1, %s, %s
                   FROM generate_series(1, %s) AS g""",  # noqa: S608
             [tenant.pk, customer.pk, requester.pk, priority.pk, policy.pk, index, now, now,
              per_tenant],
