@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from sla.models import Channel
@@ -64,8 +64,9 @@ def inbound_process(*, tenant: Tenant, inbound: InboundEmail, approved: bool = F
               error=traceback.format_exc(limit=5))
         return _save(inbound)
     try:
-        with transaction.atomic():
-            _process_parsed(tenant=tenant, inbound=inbound, parsed=parsed, approved=approved)
+        _process_parsed_once_more_on_conflict(
+            tenant=tenant, inbound=inbound, parsed=parsed, approved=approved
+        )
     except (OperationalError, InterfaceError):
         raise  # transient: the task retries with the row still waiting
     except ValidationError as error:
@@ -78,6 +79,25 @@ def inbound_process(*, tenant: Tenant, inbound: InboundEmail, approved: bool = F
         _mark(inbound, InboundStatus.FAILED, "Processing failed.",
               error=traceback.format_exc(limit=5))
     return _save(inbound)
+
+
+def _process_parsed_once_more_on_conflict(
+    *, tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, approved: bool
+) -> None:
+    """`_process_parsed` in a savepoint; a unique-index conflict is tried once more.
+
+    Two first messages of a new sender parsed at once both create its contact: the second
+    INSERT waits for the first transaction and fails when it commits. Tried again (a new
+    statement snapshot), the intake finds that contact and files the message normally.
+    """
+    try:
+        with transaction.atomic():
+            _process_parsed(tenant=tenant, inbound=inbound, parsed=parsed, approved=approved)
+        return
+    except IntegrityError:
+        _forget_attempt(inbound)
+    with transaction.atomic():
+        _process_parsed(tenant=tenant, inbound=inbound, parsed=parsed, approved=approved)
 
 
 def _forget_attempt(inbound: InboundEmail) -> None:

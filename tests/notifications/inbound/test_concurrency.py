@@ -62,3 +62,60 @@ def test_a_reply_delivered_twice_at_once_is_added_once(acme, client_user):
     rows = list(InboundEmail.objects.values_list("status", "reason", "error"))
     assert Message.objects.filter(ticket=ticket).count() == 1, rows
     assert sorted(r[0] for r in rows) == ["duplicate", "replied"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_senders_first_mail_waits_for_a_contact_made_at_the_same_moment(acme):
+    """Two first messages of a new sender of a customer's domain, parsed at once: the second
+    waits on the unique address the first is inserting, then (the first committed) files its
+    ticket for that contact instead of failing."""
+    from django.db import transaction
+
+    from notifications.inbound.services import inbound_process_cross_tenant
+    from tenants.models import User
+
+    sender = "newcomer@initech.example"
+    row = InboundEmail.objects.create(
+        tenant=acme, esp="test", message_id="<first@initech.example>", from_address=sender,
+        envelope_sender=sender,
+        envelope_recipient=SUPPORT, raw_mime=raw_email(
+            sender=sender, to=SUPPORT, message_id="<first@initech.example>"),
+    )
+    inserted, commit = threading.Event(), threading.Event()
+
+    def other_delivery() -> None:  # the concurrent parse, holding its new user uncommitted
+        try:
+            with transaction.atomic():
+                User.objects.create_user(email=sender, password=None)
+                inserted.set()
+                commit.wait(timeout=30)
+        finally:
+            connection.close()
+
+    results: list[str | None] = []
+
+    def parse() -> None:
+        try:
+            results.append(inbound_process_cross_tenant(inbound_id=row.pk))
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_delivery)
+    other.start()
+    assert inserted.wait(timeout=30)
+    parsing = threading.Thread(target=parse)
+    parsing.start()
+    with connection.cursor() as cursor:  # until the parse waits on the uncommitted address
+        for _ in range(600):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                           "'Lock' AND datname = current_database()")
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.05)
+    commit.set()
+    other.join(timeout=30)
+    parsing.join(timeout=60)
+    row.refresh_from_db()
+    assert results == [InboundStatus.TICKET_CREATED], (row.status, row.reason, row.error[-300:])
+    ticket = Ticket.objects.get(pk=row.ticket_id)
+    assert ticket.requester.user.email == sender
