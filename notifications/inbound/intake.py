@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import traceback
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
@@ -41,13 +42,24 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Sender:
+    tenant: Tenant
     address: str
     member: Membership | None  # an existing, active membership in this tenant
-    domain_customer: Customer | None
+    counts: selectors.IntakeCounts  # this hour's deliveries from it, answers to it and by all
+
+    @cached_property
+    def domain_customer(self) -> Customer | None:
+        """The customer owning the address's domain (read only when it matters: a sender
+        without a membership here)."""
+        return selectors.customer_by_email_domain(tenant=self.tenant, email=self.address)
 
     @property
     def known_client(self) -> bool:
         return self.member is not None and self.member.is_client
+
+    @property
+    def ack_counts(self) -> tuple[int, int]:
+        return self.counts.acks_to_recipient, self.counts.acks_by_tenant
 
 
 def inbound_process(*, tenant: Tenant, inbound: InboundEmail, approved: bool = False) -> None:
@@ -120,17 +132,23 @@ def _process_parsed(
     )
     if auto:
         return _mark(inbound, InboundStatus.IGNORED, auto)
-    since = selectors.hour_before(inbound.received_at)
-    count = selectors.sender_count_since(tenant=tenant, sender=sender_address, since=since)
+    # One query for the sender's hourly limit here and the acknowledgement caps later.
+    counts = selectors.intake_counts(
+        tenant=tenant, sender=sender_address,
+        sender_since=selectors.hour_before(inbound.received_at),
+        acks_since=selectors.hour_before(timezone.now()),
+    )
+    count = counts.from_sender
     if count > django_settings.INBOUND_SENDER_MAX_PER_HOUR and not approved:
         return _mark(inbound, InboundStatus.RATE_LIMITED, f"{count} messages from it this hour.")
     failure = classify.verdicts_failed(inbound.verdicts)
     if failure and not approved:
         return _mark(inbound, InboundStatus.HELD, f"ESP verdicts failed: {failure}")
     sender = Sender(
+        tenant=tenant,
         address=sender_address,
         member=selectors.member_by_email(tenant=tenant, email=sender_address),
-        domain_customer=selectors.customer_by_email_domain(tenant=tenant, email=sender_address),
+        counts=counts,
     )
     if _thread_in(tenant=tenant, inbound=inbound, parsed=parsed, sender=sender):
         return None
@@ -147,7 +165,8 @@ def _thread_in(
     ticket = match.ticket
     belongs = sender_belongs_on_ticket(
         ticket=ticket, sender=sender.address, member=sender.member,
-        domain_customer=sender.domain_customer,
+        # (only a sender without a membership here is judged by its domain)
+        domain_customer=sender.domain_customer if sender.member is None else None,
     )
     if not belongs:
         if match.by == "reply_address":
@@ -195,9 +214,8 @@ def _new_ticket(
     if priority is None:
         return _mark(inbound, InboundStatus.HELD, "The tenant has no priorities configured.")
     uploads = _allowed_attachments(inbound, parsed)
-    # Counted before the ticket is made: ticket_create holds the tenant's number lock until
-    # this transaction commits, so nothing avoidable runs after it.
-    counts = _ack_counts(tenant=tenant, recipient=sender.address)
+    # (The answers were counted before the ticket is made: ticket_create holds the tenant's
+    # number lock until this transaction commits, so nothing avoidable runs after it.)
     ticket = ticket_services.ticket_create(
         tenant=tenant,
         requester=requester,
@@ -213,7 +231,7 @@ def _new_ticket(
         tenant=tenant, inbound=inbound, intake=intake, template="ticket_created",
         recipient=sender.address, known=sender.known_client, ticket=ticket,
         echo={"subject": ticket.subject, "requester_name": requester.user.full_name},
-        counts=counts,
+        counts=sender.ack_counts,
     )
     return None
 
@@ -242,7 +260,8 @@ def _contact_for(
     if intake.unknown_sender_action == UnknownSenderAction.REFUSE and not approved:
         _mark(inbound, InboundStatus.REFUSED, "Unknown sender: refused.")
         _acknowledge(tenant=tenant, inbound=inbound, intake=intake, template="inbound_refused",
-                     recipient=sender.address, known=False, ticket=None, echo={})
+                     recipient=sender.address, known=False, ticket=None, echo={},
+                     counts=sender.ack_counts)
         return None
     _mark(inbound, InboundStatus.HELD, "Unknown sender: held for review.")
     return None
@@ -323,6 +342,7 @@ def _acknowledge(
         message_id=tokens.message_id_new(tenant_id=tenant.pk, ticket_id=ticket.pk if ticket else 0),
         in_reply_to=inbound.message_id if not inbound.message_id.endswith("@no-message-id>")
         else "",
+        tenant=tenant,
     )
     inbound.ack_to, inbound.ack_template = decision.recipient, template
     inbound.ack_at = timezone.now()

@@ -36,16 +36,19 @@ def acknowledgement_write(
 
 
 def acknowledgement_send_on_commit(
-    *, ack: Acknowledgement, reply_to: str, message_id: str, in_reply_to: str = ""
-) -> None:
+    *, ack: Acknowledgement, reply_to: str, message_id: str, in_reply_to: str = "",
+    tenant: Tenant | None = None,
+) -> None:  # fmt: skip
     """The intake's entry point. `message_id` is the signed id the intake made for this
     answer: it names the tenant and the ticket (0: none) the row is written for; the outbox
-    writes the delivery's own stable Message-ID, signed the same way."""
+    writes the delivery's own stable Message-ID, signed the same way. `tenant`: the intake's
+    own tenant object, used (not read again) when it is the one the id names."""
     ours = message_id_ours(message_id)
     if ours is None:
         raise ValueError("The acknowledgement's Message-ID is not one of ours.")
     tenant_id, ticket_id = ours
+    if tenant is None or tenant.pk != tenant_id:
+        tenant = Tenant.objects.get(pk=tenant_id)
     acknowledgement_write(
-        tenant=Tenant.objects.get(pk=tenant_id), ack=ack, reply_to=reply_to,
-        ticket_id=ticket_id, in_reply_to=in_reply_to,
-    )  # fmt: skip
+        tenant=tenant, ack=ack, reply_to=reply_to, ticket_id=ticket_id, in_reply_to=in_reply_to
+    )

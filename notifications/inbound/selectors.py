@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from sla.models import Priority
 from tenants.models import Customer, Membership, Tenant
@@ -90,6 +91,35 @@ def acks_since(*, tenant: Tenant, since: datetime, recipient: str | None = None)
     if recipient is not None:
         rows = rows.filter(ack_to=recipient)
     return rows.count()
+
+
+@dataclass(frozen=True)
+class IntakeCounts:
+    from_sender: int  # deliveries from the sender since `sender_since` (not duplicates)
+    acks_to_recipient: int  # automatic answers to the sender's address since `acks_since`
+    acks_by_tenant: int  # automatic answers by the whole tenant since `acks_since`
+
+
+def intake_counts(
+    *, tenant: Tenant, sender: str, sender_since: datetime, acks_since: datetime
+) -> IntakeCounts:
+    """The sender's hourly count and both acknowledgement counts in one query (one index
+    scan each for the sender and the answers, OR-ed: the same figures as
+    `sender_count_since` and `acks_since`)."""
+    from_sender = Q(from_address=sender, received_at__gte=sender_since) & ~Q(
+        status=InboundStatus.DUPLICATE
+    )
+    answered = Q(ack_at__gte=acks_since)
+    counts = (
+        InboundEmail.objects.for_tenant(tenant)
+        .filter(from_sender | answered)
+        .aggregate(
+            from_sender=Count("pk", filter=from_sender),
+            to_recipient=Count("pk", filter=answered & Q(ack_to=sender.lower())),
+            by_tenant=Count("pk", filter=answered),
+        )
+    )
+    return IntakeCounts(counts["from_sender"], counts["to_recipient"], counts["by_tenant"])
 
 
 def hour_before(at: datetime) -> datetime:
