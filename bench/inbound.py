@@ -107,8 +107,22 @@ def raw_message(run: str, n: int, addresses: list[str]) -> tuple[bytes, str, str
     return body.encode(), sender, support
 
 
-def post_range(args: tuple[str, int, int, list[str], float]) -> list[float]:
-    """One poster process: post messages start..stop, return each request's seconds.
+def backend_cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds PostgreSQL backends have used (a server on this machine; 0 if unreadable)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def post_range(args: tuple[str, int, int, list[str], float]) -> tuple[list[float], float, float]:
+    """One poster process: post messages start..stop; returns each request's seconds, this
+    process's CPU seconds in the requests and its database backend's CPU seconds.
     `interval` > 0 paces the posts (a steady arrival rate instead of a burst)."""
     run, start, stop, addresses, interval = args
     from django.db import connections
@@ -120,6 +134,7 @@ def post_range(args: tuple[str, int, int, list[str], float]) -> list[float]:
     client = Client()
     auth = esp.basic_auth(SECRET)
     timings = []
+    cpu = 0.0
     next_at = time.perf_counter()
     for n in range(start, stop):
         if interval:
@@ -137,13 +152,19 @@ def post_range(args: tuple[str, int, int, list[str], float]) -> list[float]:
                 esp.sendgrid_fields(raw, recipient=support, sender=sender)
             )
             url = "/anymail/sendgrid/inbound/"
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         response = client.post(url, body, content_type=content_type, HTTP_AUTHORIZATION=auth)
         timings.append(time.perf_counter() - began)
+        cpu += time.process_time() - began_cpu
         if response.status_code != 200:
             raise SystemExit(f"webhook answered {response.status_code}: {response.content[:200]}")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        database_cpu = backend_cpu_seconds([cursor.fetchone()[0]])
     connections.close_all()
-    return timings
+    return timings, cpu, database_cpu
 
 
 def start_worker(workers: int) -> subprocess.Popen:
@@ -205,20 +226,36 @@ def main() -> None:
     ]
     began = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(options.posters) as pool:
-        timings = [t for chunk in pool.map(post_range, chunks) for t in chunk]
+        results = pool.map(post_range, chunks)
     accept_seconds = time.perf_counter() - began
+    timings = [t for chunk, _cpu, _db in results for t in chunk]
+    webhook_cpu = sum(cpu for _t, cpu, _db in results)
+    webhook_db_cpu = sum(db for _t, _cpu, db in results)
     if options.accept_first:
         worker = start_worker(options.workers)
+    children_before = os.times()
     rows = InboundEmail.objects.cross_tenant().filter(message_id__startswith=f"<bench-{run}-")
     deadline = time.monotonic() + 600
     while rows.filter(status=InboundStatus.RECEIVED).exists() and time.monotonic() < deadline:
         time.sleep(0.5)
+    # The worker's own database backends (it keeps its connections): their CPU so far.
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        worker_db_cpu = backend_cpu_seconds([pid for (pid,) in cursor.fetchall()])
     os.kill(worker.pid, signal.SIGTERM)  # warm shutdown: the pool's children end with it
     try:
         worker.wait(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
+    children_after = os.times()
+    # The worker and its pool processes (reaped: counted in our children's times).
+    worker_cpu = (children_after.children_user + children_after.children_system) - (
+        children_before.children_user + children_before.children_system
+    )
     done = list(
         rows.exclude(status=InboundStatus.RECEIVED)
         .filter(processed_at__isnull=False)
@@ -251,6 +288,13 @@ def main() -> None:
         "lag_s_p50": round(pct(lags, 50), 2),
         "lag_s_p95": round(pct(lags, 95), 2),
         "lag_s_max": round(max(lags), 2),
+        # CPU per message (robust to a busy machine, unlike the rates): the posters' Python
+        # in the requests and their database backends; the worker (parse, acknowledgement
+        # delivery, Celery) and its backends. Backends' figures need PostgreSQL on this host.
+        "webhook_cpu_ms_per_message": round(webhook_cpu * 1000 / options.messages, 2),
+        "webhook_db_cpu_ms_per_message": round(webhook_db_cpu * 1000 / options.messages, 2),
+        "worker_cpu_ms_per_message": round(worker_cpu * 1000 / options.messages, 2),
+        "worker_db_cpu_ms_per_message": round(worker_db_cpu * 1000 / options.messages, 2),
         "statuses": statuses,
     }
     print(json.dumps(figures, indent=2))
