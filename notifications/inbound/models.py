@@ -119,6 +119,13 @@ class InboundEmail(models.Model):
                 condition=Q(status="received"),
                 name="inbound_pending_idx",
             ),
+            # The tenant's automatic answers of the last hour (its hourly cap): a range of
+            # this index, where inbound_ack_idx would read every answer the tenant ever sent.
+            models.Index(
+                fields=["tenant", "ack_at"],
+                condition=Q(ack_at__isnull=False),
+                name="inbound_ack_tenant_idx",
+            ),
         ]
 
     def __str__(self) -> str:
