@@ -33,11 +33,17 @@ def default_priority_get(*, tenant: Tenant, settings: InboundSettings) -> Priori
 def member_by_email(*, tenant: Tenant, email: str) -> Membership | None:
     if not email:
         return None
-    return (
+    members = (
         Membership.objects.for_tenant(tenant)
         .select_related("user", "customer")
-        .filter(user__email__iexact=email, is_active=True)
-        .first()
+        .filter(is_active=True)
+    )
+    # Addresses are stored lower-case (UserManager): the unique index answers at once. One
+    # stored otherwise (edited by hand) is still found by the case-blind match, a scan of
+    # every user (no index on UPPER(email)), so it is only the fallback.
+    return (
+        members.filter(user__email=email.lower()).first()
+        or members.filter(user__email__iexact=email).first()
     )
 
 

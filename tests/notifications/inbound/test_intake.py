@@ -258,3 +258,13 @@ def test_mail_the_services_refuse_is_kept_as_failed_not_requeued(acme, deliver, 
     assert row.status == InboundStatus.FAILED and row.error
     assert row.ticket is None and row.processed_at is not None
     assert not Ticket.objects.exists() and mail.outbox == []
+
+
+def test_a_known_client_is_found_whatever_the_case_of_either_address(acme, deliver, client_user):
+    deliver(raw_email(sender="Client@INITECH.example", to=SUPPORT))  # found by the index
+    client_user.user.email = "CLIENT@initech.example"  # stored otherwise (edited by hand)
+    client_user.user.save()
+    deliver(raw_email(sender=CLIENT, to=SUPPORT))  # found by the case-blind fallback
+    tickets = Ticket.objects.order_by("id")
+    assert [t.requester for t in tickets] == [client_user, client_user]
+    assert Membership.objects.filter(tenant=acme, user__email__iexact=CLIENT).count() == 1
