@@ -11,6 +11,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from email.header import decode_header
 from email.message import Message
+from email.parser import BytesParser
+from email.policy import EmailPolicy
+from functools import lru_cache
 from typing import Any
 
 import nh3
@@ -34,7 +37,30 @@ _REPLY_PARSER = EmailReplyParser(languages=sorted(MAIL_LANGUAGES))
 _TAG = re.compile(r"\[([A-Z][A-Z0-9]{0,7}-\d{1,18})\]")
 _FORWARD = re.compile(r"^\s*(fwd?|wg|tr|rv|enc|doorst)\s*:", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"\n|\r")
 MAX_SHOWN_CHARS = 100_000
+
+
+@lru_cache(maxsize=4096)
+def _header_parsed(factory: Any, name: str, value: str) -> Any:
+    return factory(name, value)
+
+
+class _ParsedOncePolicy(EmailPolicy):
+    """email.policy.default (anymail's), whose header objects are made once per value: the
+    standard policy parses a header anew on every read, and a message's Content-Type is
+    read about twenty times while it is parsed and walked. (Header objects are immutable.)"""
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if hasattr(value, "name"):
+            return value
+        value = _LINE_BREAK.sub("", value)  # as EmailPolicy does
+        if len(value) > 2000:  # (a long References: parsed when read, not kept)
+            return self.header_factory(name, value)
+        return _header_parsed(self.header_factory, name, value)
+
+
+_POLICY = _ParsedOncePolicy()
 
 
 @dataclass
@@ -233,7 +259,7 @@ def shown_reply(text: str) -> str:
 
 
 def email_parse(raw: bytes) -> ParsedEmail:
-    message = AnymailInboundMessage.parse_raw_mime_bytes(raw)
+    message = BytesParser(AnymailInboundMessage, policy=_POLICY).parsebytes(raw)
     header = _header_getter(message)
     plain, html_part = _body_part(message)
     # A forward's "quoted" part is the request itself: shown whole.
