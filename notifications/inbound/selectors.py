@@ -33,11 +33,8 @@ def default_priority_get(*, tenant: Tenant, settings: InboundSettings) -> Priori
 def member_by_email(*, tenant: Tenant, email: str) -> Membership | None:
     if not email:
         return None
-    members = (
-        Membership.objects.for_tenant(tenant)
-        .select_related("user", "customer")
-        .filter(is_active=True)
-    )
+    # (the user for the acknowledgement's name; the customer is only ever compared by id)
+    members = Membership.objects.for_tenant(tenant).select_related("user").filter(is_active=True)
     # Addresses are stored lower-case (UserManager): the unique index answers at once. One
     # stored otherwise (edited by hand) is still found by the case-blind match, a scan of
     # every user (no index on UPPER(email)), so it is only the fallback.
