@@ -46,8 +46,13 @@ BENCH_URL = os.environ.get(
     "BENCH_SCAN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench_scan"
 )
 os.environ["DATABASE_URL"] = BENCH_URL
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
-print = functools.partial(print, flush=True)  # noqa: A001 - figures appear as they come  # no broker: in-app transport only
+# As in production, the scan only queues the email deliveries it writes (a worker sends them):
+# a broker on its own Redis database, emptied before and after (nothing consumes it here).
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
+BENCH_BROKER = os.environ.get("BENCH_SCAN_BROKER_URL", "redis://127.0.0.1:6379/7")
+os.environ["CELERY_BROKER_URL"] = BENCH_BROKER
+os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
+print = functools.partial(print, flush=True)  # noqa: A001 - figures appear as they come
 
 
 def ensure_database() -> None:
@@ -72,6 +77,15 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 call_command("migrate", verbosity=0)
+
+
+def purge_broker() -> None:
+    import redis
+
+    redis.Redis.from_url(BENCH_BROKER).flushdb()
+
+
+purge_broker()
 
 from escalation import services as escalation_services  # noqa: E402
 from escalation.breach_scan import sla_scan_cross_tenant  # noqa: E402
@@ -311,6 +325,7 @@ def main() -> None:
     if args.lag_only:
         rearm(args.tenants, args.due, now)
         report_lag(args)
+        purge_broker()
         return
     seed(args.clocks, args.tenants, args.due, now)
 
@@ -338,6 +353,7 @@ def main() -> None:
           f"max {max(idle) * 1000:.1f} ms")  # fmt: skip
 
     report_lag(args)
+    purge_broker()
 
 
 def report_lag(args: argparse.Namespace) -> None:

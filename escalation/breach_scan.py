@@ -32,14 +32,16 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from sla.clock_state import ClockRules
+from sla.models import Metric
 from sla.scan_apply import (
     clocks_deadlines_cross_tenant,
     clocks_scan_apply,
     recompute_jobs_fail_dead_cross_tenant,
 )
 from sla.selectors import DueClock, clocks_claim_due_cross_tenant
-from tickets.models import EventKind, TicketEvent
-from tickets.services.common import ticket_events_record_many
+from tickets.models import EventKind
+from tickets.services.common import NewEvent, ticket_events_record_many
 from tickets.services.deadlines import (
     tickets_lock_available_cross_tenant,
     tickets_write_deadlines_cross_tenant,
@@ -49,6 +51,8 @@ from .models import Source
 from .services import SlaEvent, escalations_on_sla_events
 
 logger = logging.getLogger(__name__)
+
+METRIC_LABELS = dict(Metric.choices)
 
 BATCH_SIZE = 5000
 MAX_BATCHES = 200
@@ -71,35 +75,48 @@ class BreachScanResult:
         )
 
 
-def _events(applied: list[DueClock], now: datetime) -> tuple[list[TicketEvent], list[SlaEvent]]:
-    history: list[TicketEvent] = []
+def _events(applied: list[DueClock], now: datetime) -> tuple[list[NewEvent], list[SlaEvent]]:
+    history: list[NewEvent] = []
     hand_off: list[SlaEvent] = []
     for due in applied:
         clock, new = due.clock, due.outcome.state
-        base = {"clock": clock.pk, "metric": clock.metric, "cycle": new.cycle}
+        label = METRIC_LABELS.get(clock.metric, clock.metric)
         for percent in due.warned:
-            history.append(TicketEvent(
-                tenant_id=clock.tenant_id, ticket_id=clock.ticket_id, kind=EventKind.SLA_WARNING,
-                field="sla", to_value=f"{clock.get_metric_display()}: {percent}% used",
-                data={**base, "percent": percent}, created_at=now,
+            history.append(NewEvent(
+                clock.tenant_id, clock.ticket_id, EventKind.SLA_WARNING, "sla",
+                f"{label}: {percent}% used",
+                {"clock": clock.pk, "metric": clock.metric, "cycle": new.cycle,
+                 "percent": percent}, now,
             ))  # fmt: skip
             hand_off.append(SlaEvent(clock.tenant_id, clock.ticket_id, clock.pk, clock.metric,
                                      new.cycle, Source.SLA_WARNING, percent, now))  # fmt: skip
         if due.deadline_passed:
-            history.append(TicketEvent(
-                tenant_id=clock.tenant_id, ticket_id=clock.ticket_id, kind=EventKind.SLA_BREACHED,
-                field="sla", to_value=f"{clock.get_metric_display()}: breached",
-                data={**base, "due_at": new.breached_at.isoformat()}, created_at=new.breached_at,
+            history.append(NewEvent(
+                clock.tenant_id, clock.ticket_id, EventKind.SLA_BREACHED, "sla",
+                f"{label}: breached",
+                {"clock": clock.pk, "metric": clock.metric, "cycle": new.cycle,
+                 "due_at": new.breached_at.isoformat()}, new.breached_at,
             ))  # fmt: skip
             hand_off.append(SlaEvent(clock.tenant_id, clock.ticket_id, clock.pk, clock.metric,
                                      new.cycle, Source.SLA_BREACH, 0, new.breached_at))  # fmt: skip
     return history, hand_off
 
 
-def _batch(*, now: datetime, size: int, result: BreachScanResult) -> tuple[int, int]:
+def _moves_ticket(due: DueClock) -> bool:
+    """Whether the ticket row's deadline columns can change: a warning alone changes only the
+    clock's `warned_percent` and `next_alert_at`, which the ticket does not show."""
+    old, new = due.state, due.outcome.state
+    return (old.status, old.due_at, old.breached_at, old.paused_at) != (
+        new.status, new.due_at, new.breached_at, new.paused_at
+    )
+
+
+def _batch(
+    *, now: datetime, size: int, result: BreachScanResult, rules: dict[int, ClockRules]
+) -> tuple[int, int]:
     """One transaction over up to `size` due clocks; returns (claimed, applied)."""
     with transaction.atomic():
-        due = clocks_claim_due_cross_tenant(now=now, limit=size)
+        due = clocks_claim_due_cross_tenant(now=now, limit=size, rules=rules)
         if not due:
             return 0, 0
         free = tickets_lock_available_cross_tenant(ticket_ids=[d.clock.ticket_id for d in due])
@@ -109,7 +126,7 @@ def _batch(*, now: datetime, size: int, result: BreachScanResult) -> tuple[int, 
         history, hand_off = _events(applied, now)
         ticket_events_record_many(events=history)
         escalated = escalations_on_sla_events(events=hand_off, at=now)
-        ticket_ids = {d.clock.ticket_id for d in applied}
+        ticket_ids = {d.clock.ticket_id for d in applied if _moves_ticket(d)}
         tickets_write_deadlines_cross_tenant(
             deadlines=clocks_deadlines_cross_tenant(ticket_ids=ticket_ids, now=now)
         )
@@ -128,8 +145,9 @@ def sla_scan_cross_tenant(
     now = now or timezone.now()
     result = BreachScanResult()
     result.failed_jobs = recompute_jobs_fail_dead_cross_tenant(now=now)
+    rules: dict[int, ClockRules] = {}  # each target's calendar and policy, read once per pass
     for _ in range(MAX_BATCHES):
-        claimed, applied = _batch(now=now, size=batch_size, result=result)
+        claimed, applied = _batch(now=now, size=batch_size, result=result, rules=rules)
         if claimed < batch_size or applied == 0:
             break
     if result.failed_jobs:

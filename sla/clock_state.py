@@ -349,10 +349,10 @@ def scan_step(state: ClockState, rules: ClockRules, now: datetime) -> ScanOutcom
         p for p in sorted(rules.warning_thresholds)
         if p > state.warned_percent and threshold_instant(state, rules, p) <= now
     )  # fmt: skip
-    new = state
-    if warned:
-        new = replace(new, warned_percent=warned[-1])
     breached = now >= state.due_at
-    if breached:
-        new = replace(new, status=BREACHED, breached_at=state.due_at)
-    return ScanOutcome(_with_alert(new, rules), warned, breached, capped)
+    if breached:  # nothing left to alert on: one copy of the state
+        new = replace(state, status=BREACHED, breached_at=state.due_at, next_alert_at=None,
+                      warned_percent=warned[-1] if warned else state.warned_percent)
+        return ScanOutcome(new, warned, True, capped)
+    new = replace(state, warned_percent=warned[-1]) if warned else state
+    return ScanOutcome(_with_alert(new, rules), warned, False, capped)

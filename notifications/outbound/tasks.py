@@ -17,6 +17,17 @@ def delivery_send(tenant_id: int, delivery_id: int) -> str:
     return services.delivery_attempt(tenant=tenant, delivery_id=delivery_id)
 
 
+@shared_task(name="notifications.outbound.deliveries_send", ignore_result=True)
+def deliveries_send(tenant_id: int, delivery_ids: list[int]) -> int:
+    """Several deliveries of one tenant, one after the other (each claimed on its own, so a
+    row handed out twice is still sent once). Returns how many were sent."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return 0
+    outcomes = [services.delivery_attempt(tenant=tenant, delivery_id=i) for i in delivery_ids]
+    return outcomes.count("sent")
+
+
 @shared_task(name="notifications.outbound.deliveries_retry_due", ignore_result=True)
 def deliveries_retry_due() -> int:
     return services.deliveries_retry_due_cross_tenant()
