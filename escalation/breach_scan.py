@@ -39,7 +39,7 @@ from sla.scan_apply import (
     clocks_scan_apply,
     recompute_jobs_fail_dead_cross_tenant,
 )
-from sla.selectors import DueClock, clocks_claim_due_cross_tenant
+from sla.selectors import DueClock, clocks_claim_due_cross_tenant, clocks_due_count_cross_tenant
 from tickets.models import EventKind
 from tickets.services.common import NewEvent, ticket_events_record_many
 from tickets.services.deadlines import (
@@ -137,14 +137,26 @@ def _batch(
     return len(due), len(applied)
 
 
+def scan_helpers_wanted(*, now: datetime, parallel: int, batch_size: int = BATCH_SIZE) -> int:
+    """How many more processes should join this pass: one per further batch that is due, up
+    to `parallel` - 1. Scans claim with SKIP LOCKED, so several share a pass without waiting
+    on each other or doing anything twice (the beat task queues the helpers)."""
+    if parallel <= 1:
+        return 0
+    due = clocks_due_count_cross_tenant(now=now, limit=batch_size * parallel)
+    return max(0, min(parallel, -(-due // batch_size)) - 1)
+
+
 def sla_scan_cross_tenant(
-    *, now: datetime | None = None, batch_size: int = BATCH_SIZE
+    *, now: datetime | None = None, batch_size: int = BATCH_SIZE, helper: bool = False
 ) -> BreachScanResult:
     """One pass over every tenant: batch after batch until one comes back short (or makes no
-    progress: every claimed clock's ticket was busy, they wait for the next pass)."""
+    progress: every claimed clock's ticket was busy, they wait for the next pass). A `helper`
+    (another process sharing the pass) leaves the dead recompute jobs to the main scan."""
     now = now or timezone.now()
     result = BreachScanResult()
-    result.failed_jobs = recompute_jobs_fail_dead_cross_tenant(now=now)
+    if not helper:
+        result.failed_jobs = recompute_jobs_fail_dead_cross_tenant(now=now)
     rules: dict[int, ClockRules] = {}  # each target's calendar and policy, read once per pass
     for _ in range(MAX_BATCHES):
         claimed, applied = _batch(now=now, size=batch_size, result=result, rules=rules)

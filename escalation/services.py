@@ -29,7 +29,14 @@ from tickets.models import Status as TicketStatus
 from tickets.services.common import NewEvent, ticket_events_record_many
 
 from . import history
-from .ladders import acknowledge_deadline, ladder_for, level_at, level_owner, level_people
+from .ladders import (
+    acknowledge_deadline,
+    ladder_for,
+    level_at,
+    level_owner,
+    level_people,
+    levels_people_cross_tenant,
+)
 from .models import (
     ACTIVE_STATUSES,
     REQUEST_SOURCES,
@@ -683,7 +690,12 @@ def _opened_steps(opened: list[_Opened], at: datetime) -> None:
     owners = Membership.objects.cross_tenant().select_related("user").in_bulk(
         {o.owner_id for o in opened if o.owner_id is not None}
     )
-    people: dict[tuple[int, int | None], list[Membership]] = {}
+    shared = {
+        (o.event.tenant_id, _shared_level(o.level))
+        for o in opened
+        if o.owner_id is None or o.owner_id not in owners
+    }
+    people = levels_people_cross_tenant(wanted=shared)
     events, contexts, recipients = [], [], []
     for item in opened:
         tenant, ticket, level = tenants[item.event.tenant_id], item.ticket, item.level
@@ -700,14 +712,10 @@ def _opened_steps(opened: list[_Opened], at: datetime) -> None:
         if owner is not None:
             found = [owner]
         else:
-            key = (tenant.pk, level.pk if level else None)
-            if key not in people:
-                # The level names no one person (a role, a tier) or its person is missing:
-                # `level_people` as `_responsible` calls it (managers when nobody else).
-                shared = level if level is not None and level.target_kind in (
-                    TargetKind.ROLE, TargetKind.TIER) else None  # fmt: skip
-                people[key] = level_people(tenant=tenant, level=shared, ticket=None)
-            found = people[key]
+            # The level names no one person (a role, a tier) or its person is missing: the
+            # people `level_people` gives (managers when nobody else).
+            shared_level = _shared_level(level)
+            found = people[(tenant.pk, shared_level.pk if shared_level else None)]
         recipients.append(found)
         contexts.append({
             "reference": ticket.reference, "ticket_subject": ticket.subject,
@@ -724,6 +732,14 @@ def _opened_steps(opened: list[_Opened], at: datetime) -> None:
     ]
     ticket_events_record_many(events=events)
     notification_send_many(messages=messages, at=at)
+
+
+def _shared_level(level: EscalationLevel | None) -> EscalationLevel | None:
+    """The level whose people are notified when no one person is: a role's or a tier's; any
+    other (or none) falls back to the managers."""
+    if level is not None and level.target_kind in (TargetKind.ROLE, TargetKind.TIER):
+        return level
+    return None
 
 
 def _tier_moves(opened: list[_Opened], tenants: dict[int, Tenant], at: datetime) -> None:

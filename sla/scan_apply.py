@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.db.models import Q
 
-from tenants.bulk import copy_rows, temp_rows
+from tenants.bulk import copy_rows, fetch_binary, temp_rows
 
 from . import clock_state as core
 from .clock_rows import STATE_FIELDS
@@ -126,7 +126,10 @@ _SEGMENT_COLUMNS = (
     ("created_at", "timestamptz"),
 )  # fmt: skip
 BREACH_NOTE = "Breached: the deadline passed"
-_DEADLINE_COLUMNS = ("ticket_id", "metric", *STATE_FIELDS)
+_DEADLINES_SQL = f"""
+    SELECT ticket_id, metric, {", ".join(SlaClock._meta.get_field(n).column for n in STATE_FIELDS)}
+      FROM {SlaClock._meta.db_table} WHERE ticket_id = ANY(%s)
+"""  # noqa: S608 - our own table; the ids are a parameter
 
 
 def clocks_deadlines_cross_tenant(
@@ -135,14 +138,11 @@ def clocks_deadlines_cross_tenant(
     """Each ticket's deadline columns as its clocks give them now, for tickets of any tenants
     (ids are global; the caller got them from clocks it claimed). One query."""
     states: dict[int, list[ClockState]] = {ticket_id: [] for ticket_id in ticket_ids}
-    rows = (
-        SlaClock.objects.cross_tenant()
-        .filter(ticket_id__in=sorted(ticket_ids))
-        .values_list(*_DEADLINE_COLUMNS)
-    )
+    rows = fetch_binary(_DEADLINES_SQL, [sorted(ticket_ids)]) if ticket_ids else []
     for ticket_id, metric, *values in rows:
-        states[ticket_id].append(ClockState(metric=metric, **dict(zip(STATE_FIELDS, values,
-                                                                      strict=True))))
+        states[ticket_id].append(
+            ClockState(metric=metric, **dict(zip(STATE_FIELDS, values, strict=True)))
+        )
     return {t: core.ticket_deadlines(s, now=now) for t, s in states.items()}
 
 

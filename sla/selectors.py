@@ -112,6 +112,18 @@ _CLAIM_SQL = f"""
 """  # noqa: S608 - our own table; every value is a parameter
 
 
+def clocks_due_count_cross_tenant(*, now: datetime, limit: int) -> int:
+    """How many clocks are due at `now`, counting no further than `limit` (one probe of the
+    partial index): enough to tell whether a scan pass is worth spreading over workers."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {SlaClock._meta.db_table} "  # noqa: S608
+            "WHERE next_alert_at IS NOT NULL AND next_alert_at <= %s LIMIT %s) AS due",
+            [now, limit],
+        )
+        return cursor.fetchone()[0]
+
+
 def clocks_claim_due_cross_tenant(
     *, now: datetime, limit: int, rules: dict[int, ClockRules] | None = None
 ) -> list[DueClock]:
