@@ -28,7 +28,7 @@ from django.db.models import Q
 from tenants.bulk import copy_rows, fetch_binary, temp_rows
 
 from . import clock_state as core
-from .clock_rows import STATE_FIELDS
+from .clock_rows import POSITIONAL_FIELDS
 from .clock_state import ClockState, TicketDeadlines
 from .models import ClockSegment, RecomputeJob, SegmentKind, SlaClock
 from .recompute import LEASE, MAX_ATTEMPTS
@@ -127,7 +127,8 @@ _SEGMENT_COLUMNS = (
 )  # fmt: skip
 BREACH_NOTE = "Breached: the deadline passed"
 _DEADLINES_SQL = f"""
-    SELECT ticket_id, metric, {", ".join(SlaClock._meta.get_field(n).column for n in STATE_FIELDS)}
+    SELECT ticket_id, metric,
+           {", ".join(SlaClock._meta.get_field(n).column for n in POSITIONAL_FIELDS)}
       FROM {SlaClock._meta.db_table} WHERE ticket_id = ANY(%s)
 """  # noqa: S608 - our own table; the ids are a parameter
 
@@ -140,9 +141,7 @@ def clocks_deadlines_cross_tenant(
     states: dict[int, list[ClockState]] = {ticket_id: [] for ticket_id in ticket_ids}
     rows = fetch_binary(_DEADLINES_SQL, [sorted(ticket_ids)]) if ticket_ids else []
     for ticket_id, metric, *values in rows:
-        states[ticket_id].append(
-            ClockState(metric=metric, **dict(zip(STATE_FIELDS, values, strict=True)))
-        )
+        states[ticket_id].append(ClockState(metric, *values))
     return {t: core.ticket_deadlines(s, now=now) for t, s in states.items()}
 
 

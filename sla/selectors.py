@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 
 from tenants.bulk import fetch_binary
 
-from .clock_rows import STATE_FIELDS, rules_of
+from .clock_rows import POSITIONAL_FIELDS, rules_of
 from .clock_state import ClockRules, ClockState, ScanOutcome, scan_step
 from .models import (
     Calendar,
@@ -103,7 +103,7 @@ class DueClock:
 
 
 _CLAIM_COLUMNS = ("id", "tenant_id", "ticket_id", "target_id", "metric", *(
-    SlaClock._meta.get_field(name).column for name in STATE_FIELDS))  # fmt: skip
+    SlaClock._meta.get_field(name).column for name in POSITIONAL_FIELDS))  # fmt: skip
 _CLAIM_SQL = f"""
     SELECT {", ".join(_CLAIM_COLUMNS)} FROM {SlaClock._meta.db_table}
      WHERE next_alert_at IS NOT NULL AND next_alert_at <= %s
@@ -154,8 +154,7 @@ def clocks_claim_due_cross_tenant(
         )
     claimed = []
     for pk, tenant_id, ticket_id, target_id, metric, *values in rows:
-        fields = dict(zip(STATE_FIELDS, values, strict=True))
-        state = ClockState(metric=metric, **fields)
+        state = ClockState(metric, *values)
         clock = ClaimedClock(pk, tenant_id, ticket_id, target_id, metric, state.status,
                              state.next_alert_at, state.cycle)  # fmt: skip
         clock_rules = rules[target_id]
