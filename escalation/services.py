@@ -20,8 +20,8 @@ from notifications.outbound.services import (
     notification_send_many,
     notification_send_template,
 )
-from tenants.bulk import temp_rows
-from tenants.models import Membership, Tenant
+from tenants.bulk import fetch_binary, temp_rows
+from tenants.models import Customer, Membership, Tenant
 from tenants.roles import STAFF_ROLES
 from tickets import services as ticket_services
 from tickets.models import OPEN_STATUSES, Ticket
@@ -592,6 +592,15 @@ def _insert_ignoring_duplicates(rows: list[tuple]) -> dict[tuple[int, str, str, 
         return {tuple(row[1:]): row[0] for row in cursor.fetchall()}
 
 
+_TICKETS_SQL = f"""
+    SELECT t.id, t.tenant_id, t.priority_id, t.reference, t.subject, c.name,
+           c.account_manager_id
+      FROM {Ticket._meta.db_table} AS t
+      JOIN {Customer._meta.db_table} AS c ON c.id = t.customer_id
+     WHERE t.id = ANY(%s) AND t.status = ANY(%s)
+"""  # noqa: S608 - our own tables; every value is a parameter
+
+
 @dataclass(frozen=True)
 class _TicketRow:
     pk: int
@@ -642,10 +651,8 @@ def escalations_on_sla_events(*, events: Sequence[SlaEvent], at: datetime) -> li
         return []
     tickets = {
         row[0]: _TicketRow(*row)
-        for row in Ticket.objects.cross_tenant()
-        .filter(pk__in={e.ticket_id for e in events}, status__in=OPEN_STATUSES)
-        .values_list("pk", "tenant_id", "priority_id", "reference", "subject",
-                     "customer__name", "customer__account_manager_id")  # fmt: skip
+        for row in fetch_binary(_TICKETS_SQL, [sorted({e.ticket_id for e in events}),
+                                               sorted(OPEN_STATUSES)])  # fmt: skip
     }
     ladders = _ladders_cross_tenant(events)
     firsts = {

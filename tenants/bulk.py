@@ -8,7 +8,8 @@
   C; Django's text loader for timestamptz is pure Python).
 
 Column types are PostgreSQL's names that psycopg also knows: int8, int4, int2, bool, text,
-varchar, timestamptz, interval, jsonb (a jsonb value is passed as `json_value(data)`).
+varchar, timestamptz, interval, jsonb (a jsonb value is passed as the Python data, encoded as
+Django encodes JSONField values).
 """
 
 from __future__ import annotations
@@ -20,15 +21,10 @@ from typing import Any
 import psycopg
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from psycopg.types.json import Jsonb
+from psycopg.types.json import set_json_dumps
 
 _names = itertools.count(1)
 _JSON = DjangoJSONEncoder()
-
-
-def json_value(data: Any) -> Jsonb:
-    """A jsonb value for `copy_rows`, encoded as Django encodes JSONField values."""
-    return Jsonb(data, dumps=_JSON.encode)
 
 
 def copy_rows(*, table: str, columns: Sequence[tuple[str, str]], rows: Iterable[tuple]) -> int:
@@ -39,6 +35,7 @@ def copy_rows(*, table: str, columns: Sequence[tuple[str, str]], rows: Iterable[
     with connection.cursor() as cursor, cursor.cursor.copy(
         f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
     ) as copy:
+        set_json_dumps(_JSON.encode, cursor.cursor)
         copy.set_types([kind for _column, kind in columns])
         for row in rows:
             copy.write_row(row)

@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from tenants.bulk import copy_rows, json_value
+from tenants.bulk import copy_rows
 from tenants.models import Membership, Tenant
 
 from . import tokens
@@ -336,7 +336,7 @@ def notification_send_many(*, messages: Iterable[Outgoing], at: datetime) -> int
     ]
     copy_rows(table=Notification._meta.db_table, columns=_NOTIFICATION_COLUMNS, rows=[
         (d.id, d.tenant_id, d.recipient_id, d.recipient_email, d.kind, d.subject, d.body,
-         d.body_html, d.link, "", 0, "", "", json_value({}), True, at)
+         d.body_html, d.link, "", 0, "", "", {}, True, at)
         for d in drafts
     ])  # fmt: skip
     planned = [

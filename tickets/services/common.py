@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sla.ports import TicketDeadlines
-from tenants.bulk import copy_rows, json_value
+from tenants.bulk import copy_rows
 from tenants.models import Membership, Tenant
 
 from ..models import EventKind, Message, Ticket, TicketEvent
@@ -97,7 +97,7 @@ def ticket_events_record_many(*, events: Sequence[NewEvent]) -> int:
         return 0
     copy_rows(table=TicketEvent._meta.db_table, columns=_EVENT_COLUMNS, rows=(
         (e.tenant_id, e.ticket_id, e.actor_id, e.kind, e.field, str(e.from_value or "")[:250],
-         str(e.to_value or "")[:250], json_value(e.data or {}), e.created_at)
+         str(e.to_value or "")[:250], e.data or {}, e.created_at)
         for e in events
     ))  # fmt: skip
     return len(events)

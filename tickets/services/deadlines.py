@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from sla.ports import TicketDeadlines
-from tenants.bulk import temp_rows
+from tenants.bulk import fetch_binary, temp_rows
 from tenants.models import Tenant
 
 from ..models import Ticket
@@ -58,13 +58,12 @@ def tickets_lock_available_cross_tenant(*, ticket_ids: Iterable[int]) -> set[int
     For the breach scan, which claims clocks first: it must never WAIT for a ticket (a ticket
     event holds its ticket and waits for its clocks: waiting here would close a cycle), so
     rows another transaction holds are skipped, and their clocks wait for the next pass."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {Ticket._meta.db_table} WHERE id = ANY(%s) ORDER BY id "  # noqa: S608
-            "FOR UPDATE SKIP LOCKED",
-            [sorted(set(ticket_ids))],
-        )
-        return {row[0] for row in cursor.fetchall()}
+    rows = fetch_binary(
+        f"SELECT id FROM {Ticket._meta.db_table} WHERE id = ANY(%s) ORDER BY id "  # noqa: S608
+        "FOR UPDATE SKIP LOCKED",
+        [sorted(set(ticket_ids))],
+    )
+    return {row[0] for row in rows}
 
 
 def tickets_write_deadlines_cross_tenant(*, deadlines: Mapping[int, TicketDeadlines]) -> int:
