@@ -10,14 +10,21 @@ whatever its size (set-based, no per-row savepoints):
    `tickets_lock_available_cross_tenant`): a ticket event holds its ticket, then waits for
    its clocks, so the scan — which holds clocks — must never wait for a ticket. The clocks of
    a busy ticket stay due for the next pass;
-3. one guarded VALUES-join UPDATE of the clocks (sla.scan_apply.clocks_scan_apply:
-   `WHERE next_alert_at = claimed`): only the clocks it wrote go on, so a warning threshold,
-   a breach or a pause cap is recorded once per clock and cycle however many scans run;
-4. one INSERT of the TicketEvents (sla_warning, sla_breached);
+3. one guarded UPDATE of the clocks joined to their new states (sla.scan_apply.
+   clocks_scan_apply: `WHERE next_alert_at = claimed`): only the clocks it wrote go on, so a
+   warning threshold, a breach or a pause cap is recorded once per clock and cycle however
+   many scans run;
+4. one COPY of the TicketEvents (sla_warning, sla_breached);
 5. the escalations in bulk (escalation.services.escalations_on_sla_events: INSERT … ON
-   CONFLICT DO NOTHING on `escalation_sla_once`, one INSERT of their history, two of their
-   notifications);
-6. the tickets' deadline columns and `is_breached`, from their clocks, in one UPDATE.
+   CONFLICT DO NOTHING on `escalation_sla_once`, one COPY of their history, their
+   notifications rendered once per shape and COPYed);
+6. the deadline columns and `is_breached` of the tickets whose clocks changed status or
+   deadline (a warning alone changes neither), from their clocks, in one UPDATE.
+
+Rows travel by binary COPY and temporary tables (tenants.bulk), never one model instance or
+array element per row. When more than a batch is due, the beat task spreads the pass over
+SLA_SCAN_PARALLEL worker processes (escalation.tasks.sla_scan; SKIP LOCKED keeps them
+disjoint).
 
 Its cost follows the due clocks: with none due, it is one index probe (and the dead recompute
 job check).
