@@ -501,6 +501,86 @@ def escalation_climb_locked(
     return outcome
 
 
+_CLIMB_COLUMNS = (
+    ("id", "int8"), ("level_id", "int8"), ("level_number", "int2"), ("owner_id", "int8"),
+    ("acknowledge_by", "timestamptz"),
+)  # fmt: skip
+
+
+def escalations_climb_many_locked(
+    *, escalations: Sequence[Escalation], at: datetime, lookups: dict[object, Any]
+) -> dict[str, int] | None:
+    """`escalation_climb_locked` for a batch the caller holds locked, in a handful of
+    statements: one UPDATE of the rows (joined to their new levels, COPYed), one COPY of the
+    history, the notifications rendered once per shape and COPYed. Returns the outcomes
+    counted, or None when a row needs the one-by-one path (its ticket closed, or its next
+    level names a tier and so moves the ticket): the caller climbs those one by one."""
+    planned = []
+    for escalation in escalations:
+        if escalation.ticket.status not in OPEN_STATUSES:
+            return None
+        number = escalation.level_number
+        following = _memo(
+            lookups, ("level", escalation.ladder_id, number + 1),
+            lambda e=escalation, n=number: level_at(tenant=e.tenant, ladder_id=e.ladder_id,
+                                                    position=n + 1),
+        )  # fmt: skip
+        if following is not None and following.target_kind == TargetKind.TIER:
+            return None
+        planned.append((escalation, number, following))
+    rows, events, by_kind = [], [], {"escalation_climbed": [], "escalation_reminder": []}
+    for escalation, number, following in planned:
+        if following is None:  # the top: stay, remind the owner again
+            escalation.acknowledge_by = acknowledge_deadline(level=escalation.level, start=at)
+            kind, event = "escalation_reminder", history.ESCALATION_REMINDED
+        else:
+            escalation.level = following
+            escalation.level_number = following.position
+            escalation.owner = level_owner(level=following, ticket=escalation.ticket)
+            escalation.acknowledge_by = acknowledge_deadline(level=following, start=at)
+            kind, event = "escalation_climbed", history.ESCALATION_CLIMBED
+        escalation.updated_at = at
+        rows.append((escalation.pk, escalation.level_id, escalation.level_number,
+                     escalation.owner_id, escalation.acknowledge_by))  # fmt: skip
+        events.append(NewEvent(
+            escalation.tenant_id, escalation.ticket_id, event, "escalation",
+            f"level {escalation.level_number}",
+            {"escalation": escalation.pk, "level": escalation.level_number}, at,
+            from_value=f"level {number}",
+        ))  # fmt: skip
+        by_kind[kind].append(escalation)
+    values = temp_rows(prefix="climb", columns=_CLIMB_COLUMNS, rows=rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Escalation._meta.db_table} AS e SET level_id = v.level_id, "  # noqa: S608
+            "level_number = v.level_number, owner_id = v.owner_id, "
+            f"acknowledge_by = v.acknowledge_by, updated_at = %s FROM {values} AS v "
+            "WHERE e.id = v.id",
+            [at],
+        )
+    ticket_events_record_many(events=events)
+    messages = []
+    for kind, climbed in by_kind.items():
+        if not climbed:
+            continue
+        contexts = [_context(e.tenant, e, None) for e in climbed]
+        for escalation, text in zip(
+            climbed, notification_render_many(kind=kind, contexts=contexts), strict=True
+        ):
+            shared = escalation.owner_id is None and escalation.level is not None and (
+                escalation.level.target_kind in (TargetKind.ROLE, TargetKind.TIER)
+            )
+            recipients = _memo(
+                lookups if shared else None, ("people", escalation.level_id),
+                lambda e=escalation: _responsible(tenant=e.tenant, escalation=e),
+            )  # fmt: skip
+            messages += [Outgoing(escalation.tenant, tuple(group), kind, text, link)
+                         for group, link in _by_link(recipients, escalation.ticket)]  # fmt: skip
+    notification_send_many(messages=messages, at=at)
+    return {"climbed": len(by_kind["escalation_climbed"]),
+            "reminded": len(by_kind["escalation_reminder"])}  # fmt: skip
+
+
 @transaction.atomic
 def escalation_climb(
     *, tenant: Tenant, escalation: Escalation, at: datetime | None = None
