@@ -32,6 +32,8 @@ job check).
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +49,7 @@ from sla.scan_apply import (
     recompute_jobs_fail_dead_cross_tenant,
 )
 from sla.selectors import DueClock, clocks_claim_due_cross_tenant, clocks_due_count_cross_tenant
+from tenants.bulk import RawJson
 from tickets.models import EventKind
 from tickets.services.common import NewEvent, ticket_events_record_many
 from tickets.services.deadlines import (
@@ -88,12 +91,13 @@ def _events(applied: list[DueClock], now: datetime) -> tuple[list[NewEvent], lis
     for due in applied:
         clock, new = due.clock, due.outcome.state
         label = METRIC_LABELS.get(clock.metric, clock.metric)
+        # The data JSON by hand (thousands a batch): ints, and the metric JSON-encoded once.
+        base = f'{{"clock": {int(clock.pk)}, "metric": {_metric_json(clock.metric)}, ' \
+               f'"cycle": {int(new.cycle)}'  # fmt: skip
         for percent in due.warned:
             history.append(NewEvent(
                 clock.tenant_id, clock.ticket_id, EventKind.SLA_WARNING, "sla",
-                f"{label}: {percent}% used",
-                {"clock": clock.pk, "metric": clock.metric, "cycle": new.cycle,
-                 "percent": percent}, now,
+                f"{label}: {percent}% used", RawJson(f'{base}, "percent": {int(percent)}}}'), now,
             ))  # fmt: skip
             hand_off.append(SlaEvent(clock.tenant_id, clock.ticket_id, clock.pk, clock.metric,
                                      new.cycle, Source.SLA_WARNING, percent, now))  # fmt: skip
@@ -101,12 +105,17 @@ def _events(applied: list[DueClock], now: datetime) -> tuple[list[NewEvent], lis
             history.append(NewEvent(
                 clock.tenant_id, clock.ticket_id, EventKind.SLA_BREACHED, "sla",
                 f"{label}: breached",
-                {"clock": clock.pk, "metric": clock.metric, "cycle": new.cycle,
-                 "due_at": new.breached_at.isoformat()}, new.breached_at,
+                RawJson(f'{base}, "due_at": {json.dumps(new.breached_at.isoformat())}}}'),
+                new.breached_at,
             ))  # fmt: skip
             hand_off.append(SlaEvent(clock.tenant_id, clock.ticket_id, clock.pk, clock.metric,
                                      new.cycle, Source.SLA_BREACH, 0, new.breached_at))  # fmt: skip
     return history, hand_off
+
+
+@functools.cache
+def _metric_json(metric: str) -> str:
+    return json.dumps(metric)
 
 
 def _moves_ticket(due: DueClock) -> bool:

@@ -75,8 +75,12 @@ def test_warnings_once_per_threshold_then_the_breach_at_the_deadline(
     assert sorted((e.data["metric"], e.data["percent"]) for e in warnings) == [
         ("first_response", 50), ("first_response", 75), ("resolution", 50),
     ]  # fmt: skip
+    assert {e.data["clock"] for e in warnings} == {frt.pk, clock(ticket, "resolution").pk}
     breach = TicketEvent.objects.get(ticket=ticket, kind="sla_breached")
     assert breach.created_at == T0 + timedelta(hours=1)
+    assert breach.data == {"clock": frt.pk, "metric": "first_response", "cycle": 1,
+                           "due_at": (T0 + timedelta(hours=1)).isoformat()}  # fmt: skip
+    assert (breach.field, breach.to_value) == ("sla", "First response: breached")
     escalation = Escalation.objects.get(ticket=ticket)
     assert (escalation.source, escalation.level_number, escalation.clock_id) == (
         Source.SLA_BREACH, 1, frt.pk)

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sla.ports import TicketDeadlines
-from tenants.bulk import copy_rows
+from tenants.bulk import RawJson, copy_rows
 from tenants.models import Membership, Tenant
 
 from ..models import EventKind, Message, Ticket, TicketEvent
@@ -73,7 +73,7 @@ class NewEvent(NamedTuple):
     kind: str
     field: str
     to_value: str
-    data: dict[str, Any]
+    data: dict[str, Any] | RawJson  # RawJson: already encoded (a hot path's fixed shape)
     created_at: datetime
     actor_id: int | None = None
     from_value: str = ""
