@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -76,6 +76,7 @@ class BreachScanResult:
     escalated: int = 0
     busy: int = 0  # clocks left for the next pass: their ticket was held by someone else
     failed_jobs: int = 0
+    busy_ids: set[int] = field(default_factory=set, repr=False)
 
     def __str__(self) -> str:
         return (
@@ -129,15 +130,16 @@ def _moves_ticket(due: DueClock) -> bool:
 
 def _batch(
     *, now: datetime, size: int, result: BreachScanResult, rules: dict[int, ClockRules]
-) -> tuple[int, int]:
-    """One transaction over up to `size` due clocks; returns (claimed, applied)."""
+) -> tuple[int, int, int]:
+    """One transaction over up to `size` due clocks; returns (claimed, applied, busy)."""
     with transaction.atomic():
         due = clocks_claim_due_cross_tenant(now=now, limit=size, rules=rules)
         if not due:
-            return 0, 0
+            return 0, 0, 0
         free = tickets_lock_available_cross_tenant(ticket_ids=[d.clock.ticket_id for d in due])
         mine = [d for d in due if d.clock.ticket_id in free]
-        result.busy += len(due) - len(mine)
+        busy = len(due) - len(mine)
+        result.busy_ids.update(d.clock.pk for d in due if d.clock.ticket_id not in free)
         applied = clocks_scan_apply(due=mine, now=now).applied
         history, hand_off = _events(applied, now)
         ticket_events_record_many(events=history)
@@ -150,7 +152,9 @@ def _batch(
     result.breached += sum(1 for d in applied if d.deadline_passed)
     result.capped += sum(1 for d in applied if d.outcome.capped)
     result.escalated += len(escalated)
-    return len(due), len(applied)
+    result.busy_ids.difference_update(d.clock.pk for d in mine)
+    result.busy = len(result.busy_ids)
+    return len(due), len(applied), busy
 
 
 def scan_helpers_wanted(*, now: datetime, parallel: int, batch_size: int = BATCH_SIZE) -> int:
@@ -175,8 +179,12 @@ def sla_scan_cross_tenant(
         result.failed_jobs = recompute_jobs_fail_dead_cross_tenant(now=now)
     rules: dict[int, ClockRules] = {}  # each target's calendar and policy, read once per pass
     for _ in range(MAX_BATCHES):
-        claimed, applied = _batch(now=now, size=batch_size, result=result, rules=rules)
-        if claimed < batch_size or applied == 0:
+        claimed, applied, busy = _batch(now=now, size=batch_size, result=result, rules=rules)
+        # Done when a batch comes back short with nothing left busy, or when it got nowhere
+        # (every clock it claimed waits on a ticket someone holds: the next pass takes them).
+        # A short batch that met busy tickets goes once more: another scan sharing the pass
+        # may have held them and has let go by now.
+        if applied == 0 or (claimed < batch_size and busy == 0):
             break
     if result.failed_jobs:
         logger.warning("sla scan: %s recompute job(s) failed (worker died)", result.failed_jobs)
