@@ -84,6 +84,43 @@ def level_people(
     return found or _managers(tenant)
 
 
+def levels_people_cross_tenant(
+    *, wanted: set[tuple[int, EscalationLevel | None]]
+) -> dict[tuple[int, int | None], list[Membership]]:
+    """`level_people` for many (tenant id, level) pairs whose level names no one person (a
+    role, a tier, or no level: the managers), in one query: for the breach scan.
+    Keyed by (tenant id, level id or None)."""
+    if not wanted:
+        return {}
+    tenant_ids = {tenant_id for tenant_id, _level in wanted}
+    roles = {level.target_role for _t, level in wanted
+             if level is not None and level.target_kind == TargetKind.ROLE}  # fmt: skip
+    tiers = {level.target_tier for _t, level in wanted
+             if level is not None and level.target_kind == TargetKind.TIER}  # fmt: skip
+    condition = Q(role=Role.MANAGER) | Q(role__in=roles)
+    if tiers:
+        condition |= Q(tier__in=tiers, role__in=sorted(STAFF_ROLES))
+    members = list(
+        Membership.objects.cross_tenant()
+        .filter(condition, tenant_id__in=tenant_ids, is_active=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+    found: dict[tuple[int, int | None], list[Membership]] = {}
+    for tenant_id, level in wanted:
+        mine = [m for m in members if m.tenant_id == tenant_id]
+        managers = [m for m in mine if m.role == Role.MANAGER]
+        if level is None or level.target_kind not in (TargetKind.ROLE, TargetKind.TIER):
+            people = managers
+        elif level.target_kind == TargetKind.ROLE:
+            people = [m for m in mine if m.role == level.target_role] or managers
+        else:
+            people = [m for m in mine if m.tier == level.target_tier
+                      and m.role in STAFF_ROLES] or managers  # fmt: skip
+        found[(tenant_id, level.pk if level else None)] = people
+    return found
+
+
 def names_member_q(membership: Membership) -> Q:
     """Escalations whose current level (or explicit owner) names `membership`."""
     query = (

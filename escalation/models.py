@@ -148,8 +148,11 @@ class Escalation(TenantOwned):
     )
     level_number = models.PositiveSmallIntegerField(default=1)
     reason = models.TextField(blank=True, default="")
+    # Who requested, acknowledged, resolved: shown, never searched by; no index of their own
+    # (each would cost every escalation the breach scan writes; a deleted member is rare).
     requested_by = models.ForeignKey(
-        "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
     )
     owner = models.ForeignKey(
         "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -164,13 +167,15 @@ class Escalation(TenantOwned):
     # The acknowledgement clock: the scan climbs an open escalation once this passes.
     acknowledge_by = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
     outcome = models.TextField(blank=True, default="")
     resolved_by = models.ForeignKey(
-        "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

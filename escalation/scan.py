@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Escalation, Status
-from .services import escalation_climb_locked
+from .services import escalation_climb_locked, escalations_climb_many_locked
 
 logger = logging.getLogger(__name__)
 
@@ -69,14 +69,31 @@ def _batch_cross_tenant(*, now: datetime, size: int, result: ScanResult) -> int:
     2. Climb each row in the same transaction: the climb moves `acknowledge_by` into the future
        (or clears it), so once this commits the row is no longer due — a scan that starts
        later does not see it, and a scan blocked on nothing (SKIP LOCKED) never waits.
-    3. A row that fails is rolled back to its savepoint and left due; it is reported and
-       excluded from the rest of this run, and the next run tries it again.
+       The batch climbs together (`escalations_climb_many_locked`: one UPDATE, one COPY of
+       the history, notifications rendered once per shape) unless a row needs the one-by-one
+       path (its ticket closed, its next level moves the ticket to a tier) or the batch fails.
+    3. One by one, a row that fails is rolled back to its savepoint and left due; it is
+       reported and excluded from the rest of this run, and the next run tries it again.
     """
     with transaction.atomic():
         due = due_cross_tenant(now=now, skip=result.failed)
         ids = list(due.values_list("pk", flat=True)[:size])
         rows = _load_cross_tenant(ids) if ids else []
         lookups: dict[object, object] = {}  # levels and their people, shared by the batch
+        if rows:
+            try:
+                with transaction.atomic():
+                    counted = escalations_climb_many_locked(
+                        escalations=rows, at=now, lookups=lookups
+                    )
+            except Exception:
+                logger.exception("A batch of escalations could not climb together: one by one")
+                counted, lookups = None, {}
+                rows = _load_cross_tenant(ids)  # as they are (the failed attempt changed them)
+            if counted is not None:
+                for outcome, count in counted.items():
+                    setattr(result, outcome, getattr(result, outcome) + count)
+                return len(rows)
         for escalation in rows:
             try:
                 with transaction.atomic():

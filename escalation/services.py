@@ -16,19 +16,27 @@ from django.utils import timezone
 
 from notifications.outbound.services import (
     Outgoing,
-    notification_render,
+    notification_render_many,
     notification_send_many,
     notification_send_template,
 )
-from tenants.models import Membership, Tenant
+from tenants.bulk import fetch_binary, temp_rows
+from tenants.models import Customer, Membership, Tenant
 from tenants.roles import STAFF_ROLES
 from tickets import services as ticket_services
-from tickets.models import OPEN_STATUSES, Ticket, TicketEvent
+from tickets.models import OPEN_STATUSES, Ticket
 from tickets.models import Status as TicketStatus
-from tickets.services.common import ticket_events_record_many
+from tickets.services.common import NewEvent, ticket_events_record_many
 
 from . import history
-from .ladders import acknowledge_deadline, ladder_for, level_at, level_owner, level_people
+from .ladders import (
+    acknowledge_deadline,
+    ladder_for,
+    level_at,
+    level_owner,
+    level_people,
+    levels_people_cross_tenant,
+)
 from .models import (
     ACTIVE_STATUSES,
     REQUEST_SOURCES,
@@ -493,6 +501,86 @@ def escalation_climb_locked(
     return outcome
 
 
+_CLIMB_COLUMNS = (
+    ("id", "int8"), ("level_id", "int8"), ("level_number", "int2"), ("owner_id", "int8"),
+    ("acknowledge_by", "timestamptz"),
+)  # fmt: skip
+
+
+def escalations_climb_many_locked(
+    *, escalations: Sequence[Escalation], at: datetime, lookups: dict[object, Any]
+) -> dict[str, int] | None:
+    """`escalation_climb_locked` for a batch the caller holds locked, in a handful of
+    statements: one UPDATE of the rows (joined to their new levels, COPYed), one COPY of the
+    history, the notifications rendered once per shape and COPYed. Returns the outcomes
+    counted, or None when a row needs the one-by-one path (its ticket closed, or its next
+    level names a tier and so moves the ticket): the caller climbs those one by one."""
+    planned = []
+    for escalation in escalations:
+        if escalation.ticket.status not in OPEN_STATUSES:
+            return None
+        number = escalation.level_number
+        following = _memo(
+            lookups, ("level", escalation.ladder_id, number + 1),
+            lambda e=escalation, n=number: level_at(tenant=e.tenant, ladder_id=e.ladder_id,
+                                                    position=n + 1),
+        )  # fmt: skip
+        if following is not None and following.target_kind == TargetKind.TIER:
+            return None
+        planned.append((escalation, number, following))
+    rows, events, by_kind = [], [], {"escalation_climbed": [], "escalation_reminder": []}
+    for escalation, number, following in planned:
+        if following is None:  # the top: stay, remind the owner again
+            escalation.acknowledge_by = acknowledge_deadline(level=escalation.level, start=at)
+            kind, event = "escalation_reminder", history.ESCALATION_REMINDED
+        else:
+            escalation.level = following
+            escalation.level_number = following.position
+            escalation.owner = level_owner(level=following, ticket=escalation.ticket)
+            escalation.acknowledge_by = acknowledge_deadline(level=following, start=at)
+            kind, event = "escalation_climbed", history.ESCALATION_CLIMBED
+        escalation.updated_at = at
+        rows.append((escalation.pk, escalation.level_id, escalation.level_number,
+                     escalation.owner_id, escalation.acknowledge_by))  # fmt: skip
+        events.append(NewEvent(
+            escalation.tenant_id, escalation.ticket_id, event, "escalation",
+            f"level {escalation.level_number}",
+            {"escalation": escalation.pk, "level": escalation.level_number}, at,
+            from_value=f"level {number}",
+        ))  # fmt: skip
+        by_kind[kind].append(escalation)
+    values = temp_rows(prefix="climb", columns=_CLIMB_COLUMNS, rows=rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Escalation._meta.db_table} AS e SET level_id = v.level_id, "  # noqa: S608
+            "level_number = v.level_number, owner_id = v.owner_id, "
+            f"acknowledge_by = v.acknowledge_by, updated_at = %s FROM {values} AS v "
+            "WHERE e.id = v.id",
+            [at],
+        )
+    ticket_events_record_many(events=events)
+    messages = []
+    for kind, climbed in by_kind.items():
+        if not climbed:
+            continue
+        contexts = [_context(e.tenant, e, None) for e in climbed]
+        for escalation, text in zip(
+            climbed, notification_render_many(kind=kind, contexts=contexts), strict=True
+        ):
+            shared = escalation.owner_id is None and escalation.level is not None and (
+                escalation.level.target_kind in (TargetKind.ROLE, TargetKind.TIER)
+            )
+            recipients = _memo(
+                lookups if shared else None, ("people", escalation.level_id),
+                lambda e=escalation: _responsible(tenant=e.tenant, escalation=e),
+            )  # fmt: skip
+            messages += [Outgoing(escalation.tenant, tuple(group), kind, text, link)
+                         for group, link in _by_link(recipients, escalation.ticket)]  # fmt: skip
+    notification_send_many(messages=messages, at=at)
+    return {"climbed": len(by_kind["escalation_climbed"]),
+            "reminded": len(by_kind["escalation_reminder"])}  # fmt: skip
+
+
 @transaction.atomic
 def escalation_climb(
     *, tenant: Tenant, escalation: Escalation, at: datetime | None = None
@@ -559,32 +647,81 @@ _INSERT_COLUMNS = (
     "outcome", "created_at", "updated_at",
 )  # fmt: skip
 _INSERT_TYPES = (
-    "bigint", "bigint", "varchar", "bigint", "bigint", "smallint", "text", "bigint", "bigint",
-    "varchar", "integer", "smallint", "timestamptz", "varchar", "text", "timestamptz",
+    "int8", "int8", "varchar", "int8", "int8", "int2", "text", "int8", "int8",
+    "varchar", "int4", "int2", "timestamptz", "varchar", "text", "timestamptz",
     "timestamptz",
 )  # fmt: skip
 
 
-def _insert_ignoring_duplicates(rows: list[tuple]) -> list[int]:
+def _insert_ignoring_duplicates(rows: list[tuple]) -> dict[tuple[int, str, str, int, int], int]:
     """One INSERT … ON CONFLICT DO NOTHING: `escalation_sla_once` turns a second escalation
-    of the same clock cycle and threshold into no row (not an error). Returns the new ids."""
+    of the same clock cycle and threshold into no row (not an error). Returns the new ids by
+    (ticket, source, metric, cycle, threshold)."""
     if not rows:
-        return []
+        return {}
     columns = ", ".join(_INSERT_COLUMNS)
-    arrays = ", ".join(f"%s::{kind}[]" for kind in _INSERT_TYPES)
+    values = temp_rows(prefix="scan_escalation",
+                       columns=list(zip(_INSERT_COLUMNS, _INSERT_TYPES, strict=True)), rows=rows)
     sql = (
-        f"INSERT INTO {Escalation._meta.db_table} ({columns}) "  # noqa: S608 - our own table
-        f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING RETURNING id"
+        f"INSERT INTO {Escalation._meta.db_table} ({columns}) "  # noqa: S608 - our own tables
+        f"SELECT {columns} FROM {values} ON CONFLICT DO NOTHING "
+        "RETURNING id, ticket_id, source, metric, cycle, threshold"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql)
+        return {tuple(row[1:]): row[0] for row in cursor.fetchall()}
 
 
-def escalations_on_sla_events(*, events: Sequence[SlaEvent], at: datetime) -> list[Escalation]:
+_TICKETS_SQL = f"""
+    SELECT t.id, t.tenant_id, t.priority_id, t.reference, t.subject, c.name,
+           c.account_manager_id
+      FROM {Ticket._meta.db_table} AS t
+      JOIN {Customer._meta.db_table} AS c ON c.id = t.customer_id
+     WHERE t.id = ANY(%s) AND t.status = ANY(%s)
+"""  # noqa: S608 - our own tables; every value is a parameter
+
+
+@dataclass(frozen=True)
+class _TicketRow:
+    pk: int
+    tenant_id: int
+    priority_id: int
+    reference: str
+    subject: str
+    customer: str
+    account_manager_id: int | None
+
+
+@dataclass(frozen=True)
+class _Opened:
+    pk: int
+    event: SlaEvent
+    ticket: _TicketRow
+    level: EscalationLevel | None
+    owner_id: int | None
+    acknowledge_by: datetime | None
+    reason: str
+
+
+_SOURCE_LABELS = dict(Source.choices)
+
+
+def _owner_id(level: EscalationLevel | None, ticket: _TicketRow) -> int | None:
+    """`ladders.level_owner` on a ticket's values."""
+    if level is None:
+        return None
+    if level.target_kind == TargetKind.MEMBER:
+        return level.target_member_id
+    if level.target_kind == TargetKind.ACCOUNT_MANAGER:
+        return ticket.account_manager_id
+    return None
+
+
+def escalations_on_sla_events(*, events: Sequence[SlaEvent], at: datetime) -> list[int]:
     """The breach scan's bulk hand-off (`escalation_on_breach`/`_on_warning` for many clocks,
-    of any tenants, in a few statements): one escalation per event whose ticket is open and
-    whose tenant has a ladder for the source; a TicketEvent and notifications for each.
+    of any tenants, in a few statements and no model instance per row): one escalation per
+    event whose ticket is open and whose tenant has a ladder for the source; a TicketEvent and
+    notifications for each. Returns the new escalations' ids.
 
     Call it in the scan's transaction with the tickets' rows locked (a tier level moves its
     ticket). Duplicates cannot happen: the scan hands each event over once, and the unique
@@ -593,10 +730,9 @@ def escalations_on_sla_events(*, events: Sequence[SlaEvent], at: datetime) -> li
     if not events:
         return []
     tickets = {
-        t.pk: t
-        for t in Ticket.objects.cross_tenant()
-        .filter(pk__in={e.ticket_id for e in events}, status__in=OPEN_STATUSES)
-        .select_related("tenant", "customer__account_manager__user")
+        row[0]: _TicketRow(*row)
+        for row in fetch_binary(_TICKETS_SQL, [sorted({e.ticket_id for e in events}),
+                                               sorted(OPEN_STATUSES)])  # fmt: skip
     }
     ladders = _ladders_cross_tenant(events)
     firsts = {
@@ -605,79 +741,116 @@ def escalations_on_sla_events(*, events: Sequence[SlaEvent], at: datetime) -> li
         .filter(ladder_id__in={ladder.pk for ladder in ladders.values()}, position=1)
         .select_related("calendar", "target_member__user")
     }
-    rows = []
+    rows, planned = [], []
     for event in events:
         ticket = tickets.get(event.ticket_id)
         ladder = ticket and _pick(ladders, event.tenant_id, event.source, ticket.priority_id)
         if ladder is None:
             continue  # closed meanwhile, or the tenant escalates nothing on this source
         level = firsts.get(ladder.pk)
-        owner = level_owner(level=level, ticket=ticket)
+        owner_id = _owner_id(level, ticket)
+        acknowledge_by = acknowledge_deadline(level=level, start=event.at)
+        reason = _sla_reason(event)
         rows.append((
             event.tenant_id, ticket.pk, event.source, ladder.pk, level.pk if level else None, 1,
-            _sla_reason(event), owner.pk if owner else None, event.clock_id, event.metric,
-            event.cycle, event.threshold, acknowledge_deadline(level=level, start=event.at),
-            Status.OPEN, "", event.at, event.at,
+            reason, owner_id, event.clock_id, event.metric, event.cycle, event.threshold,
+            acknowledge_by, Status.OPEN, "", event.at, event.at,
         ))  # fmt: skip
+        planned.append((event, ticket, level, owner_id, acknowledge_by, reason))
     new_ids = _insert_ignoring_duplicates(rows)
-    if not new_ids:
-        return []
-    created = list(
-        Escalation.objects.cross_tenant()
-        .filter(pk__in=new_ids)
-        .select_related("level__calendar", "owner__user")
-        .order_by("pk")
+    opened = []
+    for event, ticket, level, owner_id, acknowledge_by, reason in planned:
+        pk = new_ids.get((ticket.pk, event.source, event.metric, event.cycle, event.threshold))
+        if pk is not None:
+            opened.append(_Opened(pk, event, ticket, level, owner_id, acknowledge_by, reason))
+    if opened:
+        _opened_steps(opened, at)
+    return [o.pk for o in opened]
+
+
+def _opened_steps(opened: list[_Opened], at: datetime) -> None:
+    """The new escalations' tier moves (rare: per row), history rows (one COPY) and
+    notifications (rendered once per shape, two COPYs; a role's, tier's or tenant's managers
+    read once per level)."""
+    tenants = Tenant.objects.in_bulk({o.event.tenant_id for o in opened})
+    _tier_moves(opened, tenants, at)
+    owners = Membership.objects.cross_tenant().select_related("user").in_bulk(
+        {o.owner_id for o in opened if o.owner_id is not None}
     )
-    for escalation in created:
-        escalation.ticket = tickets[escalation.ticket_id]
-        escalation.tenant = escalation.ticket.tenant
-    _opened_steps(created, at)
-    return created
-
-
-def _opened_steps(created: list[Escalation], at: datetime) -> None:
-    """The new escalations' tier moves (rare: per row), history rows (one INSERT) and
-    notifications (two INSERTs; a role's or tier's people read once per level)."""
-    events = []
-    messages = []
-    people: dict[int | None, list[Membership]] = {}
-    for escalation in created:
-        tenant, ticket, level = escalation.tenant, escalation.ticket, escalation.level
-        if level is not None and level.target_kind == TargetKind.TIER and level.target_tier:
-            ticket_services.ticket_set_tier(
-                tenant=tenant, ticket=ticket, tier=level.target_tier, actor=None, at=at
-            )
+    shared = {
+        (o.event.tenant_id, _shared_level(o.level))
+        for o in opened
+        if o.owner_id is None or o.owner_id not in owners
+    }
+    people = levels_people_cross_tenant(wanted=shared)
+    events, contexts, recipients = [], [], []
+    for item in opened:
+        tenant, ticket, level = tenants[item.event.tenant_id], item.ticket, item.level
         data = {
-            "escalation": escalation.pk, "source": escalation.source, "level": 1,
-            "reason": escalation.reason, "metric": escalation.metric, "cycle": escalation.cycle,
-            "threshold": escalation.threshold,
+            "escalation": item.pk, "source": item.event.source, "level": 1,
+            "reason": item.reason, "metric": item.event.metric, "cycle": item.event.cycle,
+            "threshold": item.event.threshold,
         }  # fmt: skip
-        events.append(TicketEvent(
-            tenant=tenant, ticket=ticket, actor=None, kind=history.ESCALATED, field="escalation",
-            to_value=f"level 1{f': {level.name}' if level else ''}"[:250], data=data,
-            created_at=escalation.created_at,
+        events.append(NewEvent(
+            tenant.pk, ticket.pk, history.ESCALATED, "escalation",
+            f"level 1{f': {level.name}' if level else ''}"[:250], data, item.event.at,
         ))  # fmt: skip
-        shared = escalation.owner_id is None and level is not None and (
-            level.target_kind in (TargetKind.ROLE, TargetKind.TIER)
-        )
-        if shared and escalation.level_id in people:
-            recipients = people[escalation.level_id]
+        owner = owners.get(item.owner_id) if item.owner_id is not None else None
+        if owner is not None:
+            found = [owner]
         else:
-            recipients = _responsible(tenant=tenant, escalation=escalation)
-            if shared:
-                people[escalation.level_id] = recipients
-        context = _context(tenant, escalation, None)
-        rendered = notification_render(kind="escalation_opened", context=context)
-        for group, link in _by_link(recipients, ticket):
-            messages.append(Outgoing(tenant, tuple(group), "escalation_opened", rendered, link))
+            # The level names no one person (a role, a tier) or its person is missing: the
+            # people `level_people` gives (managers when nobody else).
+            shared_level = _shared_level(level)
+            found = people[(tenant.pk, shared_level.pk if shared_level else None)]
+        recipients.append(found)
+        contexts.append({
+            "reference": ticket.reference, "ticket_subject": ticket.subject,
+            "customer": ticket.customer, "source": _SOURCE_LABELS[item.event.source],
+            "level_number": 1, "level_name": level.name if level else "Managers",
+            "reason": item.reason, "outcome": "",
+            "acknowledge_by": _when(tenant, item.acknowledge_by), "actor": "",
+        })  # fmt: skip
+    rendered = notification_render_many(kind="escalation_opened", contexts=contexts)
+    messages = [
+        Outgoing(tenants[item.event.tenant_id], tuple(group), "escalation_opened", text, link)
+        for item, found, text in zip(opened, recipients, rendered, strict=True)
+        for group, link in _links(found, item.ticket.reference)
+    ]
     ticket_events_record_many(events=events)
     notification_send_many(messages=messages, at=at)
 
 
-def _by_link(recipients: list[Membership], ticket: Ticket) -> list[tuple[list[Membership], str]]:
+def _shared_level(level: EscalationLevel | None) -> EscalationLevel | None:
+    """The level whose people are notified when no one person is: a role's or a tier's; any
+    other (or none) falls back to the managers."""
+    if level is not None and level.target_kind in (TargetKind.ROLE, TargetKind.TIER):
+        return level
+    return None
+
+
+def _tier_moves(opened: list[_Opened], tenants: dict[int, Tenant], at: datetime) -> None:
+    """A first level naming a tier moves the ticket to it (and so into that tier's queue)."""
+    moves = [o for o in opened if o.level is not None
+             and o.level.target_kind == TargetKind.TIER and o.level.target_tier]  # fmt: skip
+    if not moves:
+        return
+    loaded = Ticket.objects.cross_tenant().in_bulk({o.ticket.pk for o in moves})
+    for item in moves:
+        ticket_services.ticket_set_tier(
+            tenant=tenants[item.event.tenant_id], ticket=loaded[item.ticket.pk],
+            tier=item.level.target_tier, actor=None, at=at,
+        )  # fmt: skip
+
+
+def _links(recipients: list[Membership], reference: str) -> list[tuple[list[Membership], str]]:
     """Staff open the work page; a client (the requester) their portal ticket page."""
     staff = [m for m in recipients if m.role in STAFF_ROLES]
     clients = [m for m in recipients if m.role not in STAFF_ROLES]
     return [(group, link) for group, link in (
-        (staff, f"/work/{ticket.reference}/"), (clients, f"/tickets/{ticket.reference}/"),
+        (staff, f"/work/{reference}/"), (clients, f"/tickets/{reference}/"),
     ) if group]  # fmt: skip
+
+
+def _by_link(recipients: list[Membership], ticket: Ticket) -> list[tuple[list[Membership], str]]:
+    return _links(recipients, ticket.reference)

@@ -264,6 +264,9 @@ CELERY_TIMEZONE = "UTC"
 # The SLA breach scan's period (warnings, breaches, pause caps): the lag from a deadline to
 # its breach record is at most this plus one scan.
 SLA_SCAN_SECONDS = env_int("SLA_SCAN_SECONDS", 30)
+# Worker processes a scan pass may spread over when many clocks are due at once (set it to
+# the worker's --concurrency; 1 keeps every pass in one process).
+SLA_SCAN_PARALLEL = env_int("SLA_SCAN_PARALLEL", 2)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sessions-cleanup": {
         "task": "tenants.tasks.clear_expired_sessions",

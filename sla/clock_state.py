@@ -21,7 +21,7 @@ breached, paused, met or stopped.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
 from .calendars import BusinessCalendar
@@ -45,9 +45,12 @@ class ClockRules:
     """What a clock's arithmetic depends on: its target's calendar and its policy's rules."""
 
     calendar: BusinessCalendar
-    warning_thresholds: tuple[int, ...] = ()
+    warning_thresholds: tuple[int, ...] = ()  # kept ascending, whatever order they come in
     max_pause: timedelta | None = None
     pause_on_hold: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "warning_thresholds", tuple(sorted(self.warning_thresholds)))
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ def next_alert(state: ClockState, rules: ClockRules) -> datetime | None:
         return pause_cap_at(state, rules)
     if state.status != RUNNING or state.breached_at is not None or state.due_at is None:
         return None
-    for percent in sorted(rules.warning_thresholds):
+    for percent in rules.warning_thresholds:
         if percent > state.warned_percent:
             # One calendar step, only for the next threshold: later ones come after it.
             return min(threshold_instant(state, rules, percent), state.due_at)
@@ -134,7 +137,23 @@ def next_alert(state: ClockState, rules: ClockRules) -> datetime | None:
 
 
 def _with_alert(state: ClockState, rules: ClockRules) -> ClockState:
-    return replace(state, next_alert_at=next_alert(state, rules))
+    alert = next_alert(state, rules)
+    return state if alert == state.next_alert_at else _evolve(state, next_alert_at=alert)
+
+
+_STATE_FIELDS = frozenset(f.name for f in fields(ClockState))
+
+
+def _evolve(state: ClockState, **changes: object) -> ClockState:
+    """`dataclasses.replace` for the hot paths (the breach scan evolves thousands of states a
+    batch): a copy of the fields with `changes`, without calling __init__ again (ClockState
+    has no validation of its own)."""
+    if not changes.keys() <= _STATE_FIELDS:
+        raise TypeError(f"ClockState has no field(s) {sorted(changes.keys() - _STATE_FIELDS)}")
+    new = object.__new__(ClockState)
+    new.__dict__.update(state.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 def ticket_deadlines(states: Iterable[ClockState], *, now: datetime) -> TicketDeadlines:
@@ -346,13 +365,13 @@ def scan_step(state: ClockState, rules: ClockRules, now: datetime) -> ScanOutcom
     if state.status != RUNNING or state.breached_at is not None or state.due_at is None:
         return ScanOutcome(_with_alert(state, rules), (), False, capped)
     warned = tuple(
-        p for p in sorted(rules.warning_thresholds)
+        p for p in rules.warning_thresholds
         if p > state.warned_percent and threshold_instant(state, rules, p) <= now
     )  # fmt: skip
-    new = state
-    if warned:
-        new = replace(new, warned_percent=warned[-1])
     breached = now >= state.due_at
-    if breached:
-        new = replace(new, status=BREACHED, breached_at=state.due_at)
-    return ScanOutcome(_with_alert(new, rules), warned, breached, capped)
+    if breached:  # nothing left to alert on: one copy of the state
+        new = _evolve(state, status=BREACHED, breached_at=state.due_at, next_alert_at=None,
+                      warned_percent=warned[-1] if warned else state.warned_percent)
+        return ScanOutcome(new, warned, True, capped)
+    new = _evolve(state, warned_percent=warned[-1]) if warned else state
+    return ScanOutcome(_with_alert(new, rules), warned, False, capped)

@@ -4,10 +4,11 @@ The scan (escalation/breach_scan.py) claims due clocks with
 `selectors.clocks_claim_due_cross_tenant` (rows locked, SKIP LOCKED), then hands the outcomes
 here:
 
-- `clocks_scan_apply`: ONE VALUES-join UPDATE of every changed clock, guarded by
-  `next_alert_at` and `status` being as claimed (a clock another writer moved is left alone
-  and reported as not applied), the ledger rows of the clocks whose pause cap ended and of the
-  breaches, and the affected tickets per tenant.
+- `clocks_scan_apply`: ONE UPDATE of every changed clock (joined to the new states, COPYed
+  into a temporary table), guarded by `next_alert_at` and `status` being as claimed (a
+  clock another writer moved is left alone and reported as not applied), the ledger rows
+  of the clocks whose pause cap ended and of the breaches, and the affected tickets per
+  tenant.
 - `clocks_deadlines_cross_tenant`: what each ticket's row should show of its clocks now
   (one read; tickets write their own rows).
 - `recompute_jobs_fail_dead_cross_tenant`: a recompute whose worker died too often is failed.
@@ -24,14 +25,25 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.db.models import Q
 
+from tenants.bulk import copy_rows, fetch_binary, temp_rows
+
 from . import clock_state as core
-from .clock_rows import STATE_FIELDS
+from .clock_rows import POSITIONAL_FIELDS
 from .clock_state import ClockState, TicketDeadlines
 from .models import ClockSegment, RecomputeJob, SegmentKind, SlaClock
 from .recompute import LEASE, MAX_ATTEMPTS
 
 if TYPE_CHECKING:
     from .selectors import DueClock
+
+
+_APPLY_COLUMNS = (
+    ("id", "int8"), ("status", "varchar"), ("due_at", "timestamptz"),
+    ("consumed", "interval"), ("consumed_as_of", "timestamptz"),
+    ("breached_at", "timestamptz"), ("warned", "int2"), ("paused_at", "timestamptz"),
+    ("pause_kind", "varchar"), ("next_alert_at", "timestamptz"),
+    ("alert_before", "timestamptz"), ("status_before", "varchar"),
+)  # fmt: skip
 
 
 @dataclass
@@ -55,7 +67,13 @@ def clocks_scan_apply(*, due: Sequence[DueClock], now: datetime) -> ScanApplied:
     changed = [d for d in due if d.outcome.state != d.state]
     if not changed:
         return result
-    news = [d.outcome.state for d in changed]
+    values = temp_rows(prefix="scan_clock", columns=_APPLY_COLUMNS, rows=(
+        (d.clock.pk, n.status, n.due_at, n.consumed, n.consumed_as_of, n.breached_at,
+         n.warned_percent, n.paused_at, n.pause_kind, n.next_alert_at, d.clock.next_alert_at,
+         d.clock.status)
+        for d in changed
+        for n in (d.outcome.state,)
+    ))  # fmt: skip
     table = SlaClock._meta.db_table
     sql = f"""
         UPDATE {table} AS c
@@ -63,25 +81,14 @@ def clocks_scan_apply(*, due: Sequence[DueClock], now: datetime) -> ScanApplied:
                consumed_as_of = v.consumed_as_of, breached_at = v.breached_at,
                warned_percent = v.warned, paused_at = v.paused_at, pause_kind = v.pause_kind,
                next_alert_at = v.next_alert_at, updated_at = %s
-          FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::interval[],
-                      %s::timestamptz[], %s::timestamptz[], %s::smallint[], %s::timestamptz[],
-                      %s::varchar[], %s::timestamptz[], %s::timestamptz[], %s::varchar[])
-               AS v(id, status, due_at, consumed, consumed_as_of, breached_at, warned,
-                    paused_at, pause_kind, next_alert_at, alert_before, status_before)
+          FROM {values} AS v
          WHERE c.id = v.id
            AND c.next_alert_at IS NOT DISTINCT FROM v.alert_before
            AND c.status = v.status_before
      RETURNING c.id
-    """  # noqa: S608 - our own table; every value is a parameter
+    """  # noqa: S608 - our own tables; every value is a parameter or COPYed
     with connection.cursor() as cursor:
-        cursor.execute(sql, [
-            now, [d.clock.pk for d in changed], [n.status for n in news],
-            [n.due_at for n in news], [n.consumed for n in news],
-            [n.consumed_as_of for n in news], [n.breached_at for n in news],
-            [n.warned_percent for n in news], [n.paused_at for n in news],
-            [n.pause_kind for n in news], [n.next_alert_at for n in news],
-            [d.clock.next_alert_at for d in changed], [d.clock.status for d in changed],
-        ])  # fmt: skip
+        cursor.execute(sql, [now])
         written = {row[0] for row in cursor.fetchall()}
     result.applied = [d for d in changed if d.clock.pk in written]
     result.skipped = len(changed) - len(result.applied)
@@ -93,32 +100,37 @@ def clocks_scan_apply(*, due: Sequence[DueClock], now: datetime) -> ScanApplied:
 
 def _write_ledger(applied: list[DueClock], now: datetime) -> None:
     """A clock whose pause cap ended: its pause segment closes at the cap and a running one
-    opens there. A breach: a point entry at the deadline. Two statements for the batch."""
+    opens there. A breach: a point entry at the deadline. Two statements for the batch (the
+    second a COPY: no model instances for thousands of rows)."""
     capped = [d for d in applied if d.outcome.capped]
     if capped:
         ClockSegment.objects.cross_tenant().filter(
             clock_id__in=[d.clock.pk for d in capped], ended_at__isnull=True
         ).update(ended_at=now)
-    segments = []
+    rows = []
     for d in applied:
         clock, new = d.clock, d.outcome.state
         if d.outcome.capped:
-            segments.append(ClockSegment(
-                tenant_id=clock.tenant_id, clock_id=clock.pk, kind=SegmentKind.RUNNING,
-                started_at=now, due_at_after=new.due_at, note=core.PAUSE_CAP_NOTE, created_at=now,
-            ))  # fmt: skip
+            rows.append((clock.tenant_id, clock.pk, SegmentKind.RUNNING, now, None, None,
+                         new.due_at, core.PAUSE_CAP_NOTE, now))  # fmt: skip
         if d.outcome.breached:
-            segments.append(ClockSegment(
-                tenant_id=clock.tenant_id, clock_id=clock.pk, kind=SegmentKind.RUNNING,
-                started_at=new.breached_at, ended_at=new.breached_at,
-                due_at_before=new.breached_at, note="Breached: the deadline passed",
-                created_at=now,
-            ))  # fmt: skip
-    if segments:
-        ClockSegment.objects.bulk_create(segments)
+            rows.append((clock.tenant_id, clock.pk, SegmentKind.RUNNING, new.breached_at,
+                         new.breached_at, new.breached_at, None, BREACH_NOTE, now))  # fmt: skip
+    copy_rows(table=ClockSegment._meta.db_table, columns=_SEGMENT_COLUMNS, rows=rows)
 
 
-_DEADLINE_COLUMNS = ("ticket_id", "metric", *STATE_FIELDS)
+_SEGMENT_COLUMNS = (
+    ("tenant_id", "int8"), ("clock_id", "int8"), ("kind", "varchar"),
+    ("started_at", "timestamptz"), ("ended_at", "timestamptz"),
+    ("due_at_before", "timestamptz"), ("due_at_after", "timestamptz"), ("note", "varchar"),
+    ("created_at", "timestamptz"),
+)  # fmt: skip
+BREACH_NOTE = "Breached: the deadline passed"
+_DEADLINES_SQL = f"""
+    SELECT ticket_id, metric,
+           {", ".join(SlaClock._meta.get_field(n).column for n in POSITIONAL_FIELDS)}
+      FROM {SlaClock._meta.db_table} WHERE ticket_id = ANY(%s)
+"""  # noqa: S608 - our own table; the ids are a parameter
 
 
 def clocks_deadlines_cross_tenant(
@@ -127,14 +139,9 @@ def clocks_deadlines_cross_tenant(
     """Each ticket's deadline columns as its clocks give them now, for tickets of any tenants
     (ids are global; the caller got them from clocks it claimed). One query."""
     states: dict[int, list[ClockState]] = {ticket_id: [] for ticket_id in ticket_ids}
-    rows = (
-        SlaClock.objects.cross_tenant()
-        .filter(ticket_id__in=sorted(ticket_ids))
-        .values_list(*_DEADLINE_COLUMNS)
-    )
+    rows = fetch_binary(_DEADLINES_SQL, [sorted(ticket_ids)]) if ticket_ids else []
     for ticket_id, metric, *values in rows:
-        states[ticket_id].append(ClockState(metric=metric, **dict(zip(STATE_FIELDS, values,
-                                                                      strict=True))))
+        states[ticket_id].append(ClockState(metric, *values))
     return {t: core.ticket_deadlines(s, now=now) for t, s in states.items()}
 
 

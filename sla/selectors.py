@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.db.models import Prefetch
 
-from .clock_rows import STATE_FIELDS, rules_of
+from tenants.bulk import fetch_binary
+
+from .clock_rows import POSITIONAL_FIELDS, rules_of
 from .clock_state import ClockRules, ClockState, ScanOutcome, scan_step
 from .models import (
     Calendar,
@@ -100,10 +102,31 @@ class DueClock:
         return self.outcome.breached
 
 
-_CLAIM_COLUMNS = ("pk", "tenant_id", "ticket_id", "target_id", "metric", *STATE_FIELDS)
+_CLAIM_COLUMNS = ("id", "tenant_id", "ticket_id", "target_id", "metric", *(
+    SlaClock._meta.get_field(name).column for name in POSITIONAL_FIELDS))  # fmt: skip
+_CLAIM_SQL = f"""
+    SELECT {", ".join(_CLAIM_COLUMNS)} FROM {SlaClock._meta.db_table}
+     WHERE next_alert_at IS NOT NULL AND next_alert_at <= %s
+     ORDER BY next_alert_at LIMIT %s
+       FOR UPDATE SKIP LOCKED
+"""  # noqa: S608 - our own table; every value is a parameter
 
 
-def clocks_claim_due_cross_tenant(*, now: datetime, limit: int) -> list[DueClock]:
+def clocks_due_count_cross_tenant(*, now: datetime, limit: int) -> int:
+    """How many clocks are due at `now`, counting no further than `limit` (one probe of the
+    partial index): enough to tell whether a scan pass is worth spreading over workers."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {SlaClock._meta.db_table} "  # noqa: S608
+            "WHERE next_alert_at IS NOT NULL AND next_alert_at <= %s LIMIT %s) AS due",
+            [now, limit],
+        )
+        return cursor.fetchone()[0]
+
+
+def clocks_claim_due_cross_tenant(
+    *, now: datetime, limit: int, rules: dict[int, ClockRules] | None = None
+) -> list[DueClock]:
     """Claim up to `limit` clocks of every tenant whose `next_alert_at` has come, soonest first.
 
     1. Must run inside the caller's (short) transaction: the claimed rows stay locked until it
@@ -111,34 +134,31 @@ def clocks_claim_due_cross_tenant(*, now: datetime, limit: int) -> list[DueClock
     2. `SELECT … FOR UPDATE SKIP LOCKED` over the partial index `slaclock_next_alert_idx`:
        two scans running at once claim disjoint rows instead of waiting on (or double
        processing) each other; the cost follows the rows that are due, not the table.
-       Bare columns, no joins under the lock; the targets' rules are read once per target.
+       Bare columns, no joins under the lock, rows loaded in binary; the targets' rules are
+       read once per target (`rules`: a cache the caller keeps over its batches).
     3. Lock order: this locks clocks without their tickets. SKIP LOCKED never waits on a clock a
        ticket event holds, so no deadlock; the caller must not WAIT for ticket rows while it
        holds these (the scan locks its tickets with SKIP LOCKED).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("clocks_claim_due_cross_tenant needs the caller's transaction")
-    rows = list(
-        SlaClock.objects.cross_tenant()
-        .filter(next_alert_at__isnull=False, next_alert_at__lte=now)
-        .select_for_update(skip_locked=True)
-        .order_by("next_alert_at")
-        .values_list(*_CLAIM_COLUMNS)[:limit]
-    )
-    targets = {
-        target.pk: rules_of(target)
-        for target in Target.objects.cross_tenant()
-        .filter(pk__in={row[3] for row in rows})
-        .select_related("calendar", "policy")
-    }
+    rows = fetch_binary(_CLAIM_SQL, [now, limit])
+    rules = {} if rules is None else rules
+    missing = {row[3] for row in rows} - rules.keys()
+    if missing:
+        rules.update(
+            (target.pk, rules_of(target))
+            for target in Target.objects.cross_tenant()
+            .filter(pk__in=missing)
+            .select_related("calendar", "policy")
+        )
     claimed = []
     for pk, tenant_id, ticket_id, target_id, metric, *values in rows:
-        fields = dict(zip(STATE_FIELDS, values, strict=True))
-        state = ClockState(metric=metric, **fields)
+        state = ClockState(metric, *values)
         clock = ClaimedClock(pk, tenant_id, ticket_id, target_id, metric, state.status,
                              state.next_alert_at, state.cycle)  # fmt: skip
-        rules = targets[target_id]
-        claimed.append(DueClock(clock, state, rules, scan_step(state, rules, now)))
+        clock_rules = rules[target_id]
+        claimed.append(DueClock(clock, state, clock_rules, scan_step(state, clock_rules, now)))
     return claimed
 
 

@@ -75,8 +75,12 @@ def test_warnings_once_per_threshold_then_the_breach_at_the_deadline(
     assert sorted((e.data["metric"], e.data["percent"]) for e in warnings) == [
         ("first_response", 50), ("first_response", 75), ("resolution", 50),
     ]  # fmt: skip
+    assert {e.data["clock"] for e in warnings} == {frt.pk, clock(ticket, "resolution").pk}
     breach = TicketEvent.objects.get(ticket=ticket, kind="sla_breached")
     assert breach.created_at == T0 + timedelta(hours=1)
+    assert breach.data == {"clock": frt.pk, "metric": "first_response", "cycle": 1,
+                           "due_at": (T0 + timedelta(hours=1)).isoformat()}  # fmt: skip
+    assert (breach.field, breach.to_value) == ("sla", "First response: breached")
     escalation = Escalation.objects.get(ticket=ticket)
     assert (escalation.source, escalation.level_number, escalation.clock_id) == (
         Source.SLA_BREACH, 1, frt.pk)
@@ -294,3 +298,26 @@ def test_beat_runs_the_scan_every_sla_scan_seconds(settings, tenant, client_user
     critical(tenant, client_user, at=T0 - timedelta(days=1))
     with time_machine.travel(T0, tick=False):
         assert sla_scan.apply().get().startswith("warned 4, breached 2")
+
+
+@pytest.mark.django_db
+def test_a_burst_of_due_clocks_asks_other_workers_to_share_the_pass(
+    tenant, client_user, policy, breach_ladder, settings
+):
+    from escalation.breach_scan import scan_helpers_wanted
+    from escalation.tasks import sla_scan
+
+    tickets = [critical(tenant, client_user) for _ in range(3)]  # 2 clocks each, 6 due later
+    later = T0 + timedelta(hours=5)
+    assert scan_helpers_wanted(now=T0, parallel=2, batch_size=2) == 0  # nothing due yet
+    assert scan_helpers_wanted(now=later, parallel=1, batch_size=2) == 0  # not allowed to
+    assert scan_helpers_wanted(now=later, parallel=2, batch_size=2) == 1
+    assert scan_helpers_wanted(now=later, parallel=4, batch_size=2) == 2  # 6 due: 3 batches
+    assert scan_helpers_wanted(now=later, parallel=4, batch_size=10) == 0  # one batch is enough
+    # The task (eager here: the helper runs first) records every breach once between them.
+    settings.SLA_SCAN_PARALLEL = 2
+    with time_machine.travel(later, tick=False):
+        sla_scan.delay()
+    assert SlaClock.objects.filter(ticket__in=tickets, status="breached").count() == 6
+    assert TicketEvent.objects.filter(ticket__in=tickets, kind="sla_breached").count() == 6
+    assert Escalation.objects.filter(ticket__in=tickets).count() == 6

@@ -157,3 +157,29 @@ def test_templates_come_in_threes(tenant, agent):
     )  # fmt: skip
     assert rendered.subject == "Escalated: ACM-1 Down"
     assert "<b>x</b>" in rendered.body and "&lt;b&gt;x&lt;/b&gt;" in rendered.body_html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_delivery_task_runs_under_its_tenants_guard(tenant, other_tenant, agent, fake):
+    """The worker delivers inside tenant_scope: a query on tenant data not scoped to the
+    delivery's tenant fails the delivery (recorded), it cannot read another tenant's rows."""
+    original = fake_transport.deliver
+    seen = []
+
+    def nosy(delivery):
+        from tenants.scoping import current_tenant
+
+        seen.append(current_tenant())
+        Notification.objects.count()  # unscoped: refused inside the guard
+        return original(delivery)
+
+    fake_transport.deliver = nosy
+    try:
+        (notification,) = send(tenant, [agent], subject="unscoped read")  # the task runs on commit
+    finally:
+        fake_transport.deliver = original
+    assert seen == [tenant]
+    delivery = Delivery.objects.get(notification=notification, transport="fake")
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "Unscoped" in delivery.last_error or "scope" in delivery.last_error.lower()
+    assert notification.pk not in fake

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 
 from sla.ports import TicketDeadlines
+from tenants.bulk import fetch_binary, temp_rows
 from tenants.models import Tenant
 
 from ..models import Ticket
@@ -31,28 +32,8 @@ class TicketRowsForSla:
             cursor.execute(sql, [tenant.pk, sorted(ticket_ids)])
 
     def write_deadlines(self, *, tenant: Tenant, deadlines: Mapping[int, TicketDeadlines]) -> int:
-        """One VALUES-join UPDATE; rows already right are not rewritten."""
-        if not deadlines:
-            return 0
-        ids = sorted(deadlines)
-        rows = [deadlines[i] for i in ids]
-        table = Ticket._meta.db_table
-        sql = f"""
-            UPDATE {table} AS t
-               SET first_response_due_at = v.frd, resolution_due_at = v.res,
-                   next_due_at = v.nearest, is_breached = v.breached
-              FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[],
-                          %s::timestamptz[], %s::boolean[]) AS v(id, frd, res, nearest, breached)
-             WHERE t.id = v.id AND t.tenant_id = %s
-               AND (t.first_response_due_at, t.resolution_due_at, t.next_due_at, t.is_breached)
-                   IS DISTINCT FROM (v.frd, v.res, v.nearest, v.breached)
-        """  # noqa: S608 - our own table; every value is a parameter
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [
-                ids, [d.first_response_due_at for d in rows], [d.resolution_due_at for d in rows],
-                [d.next_due_at for d in rows], [d.is_breached for d in rows], tenant.pk,
-            ])  # fmt: skip
-            return cursor.rowcount
+        """One UPDATE; rows already right are not rewritten."""
+        return _write_deadlines(deadlines=deadlines, tenant_id=tenant.pk)
 
     def count_using(
         self, *, tenant: Tenant, plan_id: int | None = None, priority_id: int | None = None,
@@ -77,35 +58,50 @@ def tickets_lock_available_cross_tenant(*, ticket_ids: Iterable[int]) -> set[int
     For the breach scan, which claims clocks first: it must never WAIT for a ticket (a ticket
     event holds its ticket and waits for its clocks: waiting here would close a cycle), so
     rows another transaction holds are skipped, and their clocks wait for the next pass."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {Ticket._meta.db_table} WHERE id = ANY(%s) ORDER BY id "  # noqa: S608
-            "FOR UPDATE SKIP LOCKED",
-            [sorted(set(ticket_ids))],
-        )
-        return {row[0] for row in cursor.fetchall()}
+    rows = fetch_binary(
+        f"SELECT id FROM {Ticket._meta.db_table} WHERE id = ANY(%s) ORDER BY id "  # noqa: S608
+        "FOR UPDATE SKIP LOCKED",
+        [sorted(set(ticket_ids))],
+    )
+    return {row[0] for row in rows}
 
 
 def tickets_write_deadlines_cross_tenant(*, deadlines: Mapping[int, TicketDeadlines]) -> int:
     """`TicketRowsForSla.write_deadlines` for tickets of any tenants (ids are global; the
-    caller holds their rows locked): one VALUES-join UPDATE, unchanged rows not rewritten."""
+    caller holds their rows locked)."""
+    return _write_deadlines(deadlines=deadlines, tenant_id=None)
+
+
+_DEADLINE_COLUMNS = (
+    ("id", "int8"), ("frd", "timestamptz"), ("res", "timestamptz"),
+    ("nearest", "timestamptz"), ("breached", "bool"),
+)  # fmt: skip
+
+
+def _write_deadlines(*, deadlines: Mapping[int, TicketDeadlines], tenant_id: int | None) -> int:
+    """One UPDATE joined to the new values (COPYed into a temporary table: thousands of rows
+    cost less than as array parameters); rows already right are not rewritten."""
     if not deadlines:
         return 0
-    ids = sorted(deadlines)
-    rows = [deadlines[i] for i in ids]
+    with transaction.atomic():  # the temporary table lives until the transaction ends
+        return _update_deadlines(deadlines=deadlines, tenant_id=tenant_id)
+
+
+def _update_deadlines(*, deadlines: Mapping[int, TicketDeadlines], tenant_id: int | None) -> int:
+    values = temp_rows(prefix="ticket_deadlines", columns=_DEADLINE_COLUMNS, rows=(
+        (i, d.first_response_due_at, d.resolution_due_at, d.next_due_at, d.is_breached)
+        for i in sorted(deadlines)
+        for d in (deadlines[i],)
+    ))  # fmt: skip
     sql = f"""
         UPDATE {Ticket._meta.db_table} AS t
            SET first_response_due_at = v.frd, resolution_due_at = v.res,
                next_due_at = v.nearest, is_breached = v.breached
-          FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[],
-                      %s::timestamptz[], %s::boolean[]) AS v(id, frd, res, nearest, breached)
-         WHERE t.id = v.id
+          FROM {values} AS v
+         WHERE t.id = v.id AND (%s::bigint IS NULL OR t.tenant_id = %s::bigint)
            AND (t.first_response_due_at, t.resolution_due_at, t.next_due_at, t.is_breached)
                IS DISTINCT FROM (v.frd, v.res, v.nearest, v.breached)
-    """  # noqa: S608 - our own table; every value is a parameter
+    """  # noqa: S608 - our own tables; the values are COPYed or parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [
-            ids, [d.first_response_due_at for d in rows], [d.resolution_due_at for d in rows],
-            [d.next_due_at for d in rows], [d.is_breached for d in rows],
-        ])  # fmt: skip
+        cursor.execute(sql, [tenant_id, tenant_id])
         return cursor.rowcount
