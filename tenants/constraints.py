@@ -5,6 +5,15 @@
 never point at another tenant's row, whatever the code above it does. The referenced table
 carries `UNIQUE (tenant_id, id)` from `TenantOwned.Meta`. The constraint is created with the
 migration's deferred SQL, after every table of the migration exists.
+
+It is the field's one foreign key in the database: the field's own single-column constraint
+(`customer_id REFERENCES customer (id)`) says less (a row matching the pair exists, so the id
+does) and would make PostgreSQL check every insert twice, at commit, for nothing; so the field
+is given `db_constraint=False` when its model is prepared (`_unconstrain_guarded_fields`). So is
+`tenant` on a model with such a pair that is NOT NULL: each row then names a row of its own tenant
+whose constraints vouch for the tenant (down to a table with no such pair, which keeps its
+`tenant_id` constraint), and deleting a tenant still has to delete every row first. The ORM's
+behaviour (joins, `on_delete`, which Django carries out itself) is unchanged.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import BaseConstraint
+from django.db.models.signals import class_prepared
 
 
 class SameTenantForeignKey(BaseConstraint):
@@ -61,3 +71,24 @@ class SameTenantForeignKey(BaseConstraint):
 
     def __hash__(self) -> int:
         return hash((self.name, self.field))
+
+
+def _unconstrain_guarded_fields(sender: Any, **kwargs: Any) -> None:
+    """A foreign key guarded by a SameTenantForeignKey keeps that constraint only. Not for the
+    migrations' historical models: their fields say what the migrations made them."""
+    if sender.__module__ == "__fake__":
+        return
+    guarded = [
+        sender._meta.get_field(constraint.field)
+        for constraint in getattr(sender._meta, "constraints", ())
+        if isinstance(constraint, SameTenantForeignKey)
+    ]
+    for field in guarded:
+        field.db_constraint = False
+    if any(not field.null for field in guarded):
+        # Every row names a row of the same tenant (a NOT NULL pair), whose own constraints
+        # vouch for the tenant: the tenant_id constraint would be a third check per insert.
+        sender._meta.get_field("tenant").db_constraint = False
+
+
+class_prepared.connect(_unconstrain_guarded_fields)
