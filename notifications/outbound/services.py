@@ -373,22 +373,21 @@ QUEUE_CHUNK = 100
 
 
 def _enqueue(pending: list[tuple[int, int]]) -> None:
-    """Hand rows to the worker, up to QUEUE_CHUNK ids of one tenant per task (a scan that
-    notifies thousands publishes tens of messages, not thousands). A broker that is down
-    loses nothing: the rows stay pending and due, and the retry sweep queues them again."""
+    """Hand rows to the worker, QUEUE_CHUNK ids per task (grouped by tenant inside it): a scan
+    that notifies thousands of people of a hundred tenants publishes tens of messages, not
+    thousands. A broker that is down loses nothing: the rows stay pending and due, and the
+    retry sweep queues them again."""
     from .tasks import deliveries_send
 
-    by_tenant: dict[int, list[int]] = {}
-    for tenant_id, delivery_id in pending:
-        by_tenant.setdefault(tenant_id, []).append(delivery_id)
-    for tenant_id, ids in by_tenant.items():
-        for start in range(0, len(ids), QUEUE_CHUNK):
-            chunk = ids[start:start + QUEUE_CHUNK]
-            try:
-                deliveries_send.delay(tenant_id, chunk)
-            except Exception:  # any broker failure: left for the sweep
-                logger.exception("Could not queue deliveries %s: left for the sweep", chunk)
-                return
+    for start in range(0, len(pending), QUEUE_CHUNK):
+        by_tenant: dict[int, list[int]] = {}
+        for tenant_id, delivery_id in pending[start:start + QUEUE_CHUNK]:
+            by_tenant.setdefault(tenant_id, []).append(delivery_id)
+        try:
+            deliveries_send.delay(sorted(by_tenant.items()))
+        except Exception:  # any broker failure: left for the sweep
+            logger.exception("Could not queue %s deliveries: left for the sweep", len(pending))
+            return
 
 
 def notification_mark_read(
