@@ -216,3 +216,35 @@ def test_services_work_inside_a_request_scope(client_user, agent):
             tenant=ticket.tenant, ticket=ticket, status=Status.ON_HOLD, actor=agent
         )
     assert Message.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_tickets_of_a_tenant_get_consecutive_numbers(client_user):
+    """Real connections: four submissions at once, the tenant's very first (no counter row
+    yet): four different, consecutive numbers, none lost."""
+    import threading
+
+    from django.db import connections
+
+    from tickets.models import TicketCounter
+
+    assert not TicketCounter.objects.filter(tenant=client_user.tenant).exists()
+    barrier = threading.Barrier(4)
+    numbers, errors = [], []
+
+    def submit():
+        try:
+            barrier.wait(timeout=10)
+            numbers.append(make_ticket(client_user).number)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert sorted(numbers) == [1001, 1002, 1003, 1004]

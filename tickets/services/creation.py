@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from sla import services as sla_services
 from sla.calendars import CalendarHorizonExceeded
@@ -23,22 +23,29 @@ from .common import now_or, search_vector_for_new, ticket_event_record
 def reference_next(*, tenant: Tenant) -> tuple[int, str]:
     """The next number and reference of the tenant (e.g. 1042, "BYT-1042"); call in a transaction.
 
-    The counter row is locked with SELECT ... FOR UPDATE, so two concurrent submissions get
-    consecutive numbers; a rolled-back transaction gives its number back, and a committed
-    one is never handed out again (tickets are not deleted by the application).
+    One UPDATE … RETURNING takes the counter row's lock and the number at once, so two
+    concurrent submissions get consecutive numbers; a rolled-back transaction gives its number
+    back, and a committed one is never handed out again (tickets are not deleted by the
+    application). A tenant's first ticket creates the row (a concurrent first ticket's row
+    is used if it won the race).
     """
-    counters = TicketCounter.objects.for_tenant(tenant).select_for_update()
-    counter = counters.filter(tenant=tenant).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                TicketCounter.objects.create(tenant=tenant)
-        except IntegrityError:
-            pass  # a concurrent first ticket created it; lock theirs below
-        counter = counters.get(tenant=tenant)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number, f"{tenant.reference_prefix}-{counter.last_number}"
+    table = TicketCounter._meta.db_table
+    with connection.cursor() as cursor:
+        for _attempt in range(2):
+            cursor.execute(
+                f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 - our table
+                "WHERE tenant_id = %s RETURNING last_number",
+                [tenant.pk],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return row[0], f"{tenant.reference_prefix}-{row[0]}"
+            try:
+                with transaction.atomic():
+                    TicketCounter.objects.create(tenant=tenant)
+            except IntegrityError:
+                pass  # a concurrent first ticket created it: take the next number of theirs
+    raise RuntimeError(f"No ticket counter for tenant {tenant.pk}")
 
 
 def unreachable_target_error(
