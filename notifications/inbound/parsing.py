@@ -60,7 +60,7 @@ class _ParsedOncePolicy(EmailPolicy):
         return _header_parsed(self.header_factory, name, value)
 
 
-_POLICY = _ParsedOncePolicy()
+PARSE_POLICY = _ParsedOncePolicy()
 
 
 @dataclass
@@ -259,7 +259,7 @@ def shown_reply(text: str) -> str:
 
 
 def email_parse(raw: bytes) -> ParsedEmail:
-    message = BytesParser(AnymailInboundMessage, policy=_POLICY).parsebytes(raw)
+    message = BytesParser(AnymailInboundMessage, policy=PARSE_POLICY).parsebytes(raw)
     header = _header_getter(message)
     plain, html_part = _body_part(message)
     # A forward's "quoted" part is the request itself: shown whole.

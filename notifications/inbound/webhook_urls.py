@@ -15,16 +15,16 @@ from anymail import urls as anymail_urls
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern
 
-from .parsing import _POLICY
+from .parsing import PARSE_POLICY
 
 app_name = anymail_urls.app_name
 
 # anymail parses every delivery with email.policy.default, which parses a header anew on each
 # read: the feed parser alone reads a part's Content-Type about twenty times (~1 ms of the
-# webhook's ~4.5 ms CPU). The same policy with each header value parsed once (parsing._POLICY:
+# webhook's ~4.5 ms CPU). The same policy with each header value parsed once (parsing.PARSE_POLICY:
 # equal header objects, immutable, cached) is what anymail's parse uses from here on. Only the
 # policy module global is swapped; anymail's views, authentication and parse are its own.
-anymail_inbound.default_policy = _POLICY
+anymail_inbound.default_policy = PARSE_POLICY
 
 
 def bare_domain_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
