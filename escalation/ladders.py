@@ -106,9 +106,12 @@ def levels_people_cross_tenant(
         .select_related("user")
         .order_by("pk")
     )
+    by_tenant: dict[int, list[Membership]] = {}
+    for member in members:
+        by_tenant.setdefault(member.tenant_id, []).append(member)
     found: dict[tuple[int, int | None], list[Membership]] = {}
     for tenant_id, level in wanted:
-        mine = [m for m in members if m.tenant_id == tenant_id]
+        mine = by_tenant.get(tenant_id, [])
         managers = [m for m in mine if m.role == Role.MANAGER]
         if level is None or level.target_kind not in (TargetKind.ROLE, TargetKind.TIER):
             people = managers

@@ -178,33 +178,35 @@ def notification_send(
     if not notifications:
         return []
     Notification.objects.bulk_create(notifications)
-    deliveries = []
-    for name, transport in transport_modules().items():
-        for notification in notifications:
-            if transport.applies(notification):
-                immediate = transport.IMMEDIATE
-                deliveries.append(
-                    Delivery(
-                        tenant=tenant,
-                        notification=notification,
-                        transport=name,
-                        status=DeliveryStatus.SENT if immediate else DeliveryStatus.PENDING,
-                        sent_at=at if immediate else None,
-                        next_attempt_at=None if immediate else at,
-                        created_at=at,
-                        address=transport.address(notification)
-                        if hasattr(transport, "address") else "",
-                        # Stable from the start: every attempt of this row reuses it.
-                        message_id=tokens.message_id_new(
-                            tenant_id=tenant.pk, ticket_id=notification.thread_id
-                        ) if getattr(transport, "MESSAGE_ID", False) else "",
-                    )
-                )
+    deliveries = [
+        Delivery(tenant=tenant, notification=notification, transport=name, created_at=at,
+                 **_delivery_values(transport, notification, tenant.pk, at))  # fmt: skip
+        for name, transport in transport_modules().items()
+        for notification in notifications
+        if transport.applies(notification)
+    ]
     Delivery.objects.bulk_create(deliveries)
     pending = [(d.tenant_id, d.pk) for d in deliveries if d.status == DeliveryStatus.PENDING]
     if pending:
         transaction.on_commit(lambda: _enqueue(pending))
     return notifications
+
+
+def _delivery_values(
+    transport: Any, notification: Any, tenant_id: int, at: datetime
+) -> dict[str, Any]:
+    """What a new delivery row of `transport` holds (for `notification_send` and its bulk
+    twin): an immediate transport's row is sent with the notification; another's waits, due
+    now, with its address and a Message-ID stable from the start (every attempt reuses it)."""
+    immediate = transport.IMMEDIATE
+    return {
+        "status": DeliveryStatus.SENT if immediate else DeliveryStatus.PENDING,
+        "sent_at": at if immediate else None,
+        "next_attempt_at": None if immediate else at,
+        "address": transport.address(notification) if hasattr(transport, "address") else "",
+        "message_id": tokens.message_id_new(tenant_id=tenant_id, ticket_id=notification.thread_id)
+        if getattr(transport, "MESSAGE_ID", False) else "",
+    }  # fmt: skip
 
 
 def notification_send_email(
@@ -348,19 +350,13 @@ def notification_send_many(*, messages: Iterable[Outgoing], at: datetime) -> int
     delivery_ids = _new_ids(Delivery, len(planned)) if planned else []
     rows, pending = [], []
     for pk, (draft, name, transport) in zip(delivery_ids, planned, strict=True):
-        immediate = transport.IMMEDIATE
-        address = transport.address(draft) if hasattr(transport, "address") else ""
-        message_id = (
-            tokens.message_id_new(tenant_id=draft.tenant_id, ticket_id=draft.thread_id)
-            if getattr(transport, "MESSAGE_ID", False) else ""
-        )  # fmt: skip
+        values = _delivery_values(transport, draft, draft.tenant_id, at)
         rows.append((
-            pk, draft.tenant_id, draft.id, name,
-            DeliveryStatus.SENT if immediate else DeliveryStatus.PENDING, 0, "",
-            None if immediate else at, at if immediate else None, "", message_id, address,
-            "", "", at,
+            pk, draft.tenant_id, draft.id, name, values["status"], 0, "",
+            values["next_attempt_at"], values["sent_at"], "", values["message_id"],
+            values["address"], "", "", at,
         ))  # fmt: skip
-        if not immediate:
+        if values["status"] == DeliveryStatus.PENDING:
             pending.append((draft.tenant_id, pk))
     if rows:
         copy_rows(table=Delivery._meta.db_table, columns=_DELIVERY_COLUMNS, rows=rows)
