@@ -40,7 +40,7 @@ def acknowledge_deadline(*, level: EscalationLevel | None, start: datetime) -> d
     """Business time on the level's calendar (DST and holidays included), or 24/7 without one."""
     if level is None:
         return None
-    if level.calendar is None:
+    if level.calendar_id is None:  # the id: no related-object lookup (the scan calls this a lot)
         return start + level.acknowledge_within
     return level.calendar.as_business_calendar().add_business_time(
         start, level.acknowledge_within

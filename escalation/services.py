@@ -667,9 +667,7 @@ def _insert_ignoring_duplicates(rows: list[tuple]) -> dict[tuple[int, str, str, 
         f"SELECT {columns} FROM {values} ON CONFLICT DO NOTHING "
         "RETURNING id, ticket_id, source, metric, cycle, threshold"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return {tuple(row[1:]): row[0] for row in cursor.fetchall()}
+    return {tuple(row[1:]): row[0] for row in fetch_binary(sql, [])}
 
 
 _TICKETS_SQL = f"""

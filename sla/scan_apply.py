@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db import connection
 from django.db.models import Q
 
 from tenants.bulk import copy_rows, fetch_binary, temp_rows
@@ -87,9 +86,7 @@ def clocks_scan_apply(*, due: Sequence[DueClock], now: datetime) -> ScanApplied:
            AND c.status = v.status_before
      RETURNING c.id
     """  # noqa: S608 - our own tables; every value is a parameter or COPYed
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [now])
-        written = {row[0] for row in cursor.fetchall()}
+    written = {row[0] for row in fetch_binary(sql, [now])}
     result.applied = [d for d in changed if d.clock.pk in written]
     result.skipped = len(changed) - len(result.applied)
     for d in result.applied:

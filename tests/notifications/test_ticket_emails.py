@@ -125,4 +125,4 @@ def test_escalation_notices_email_the_staff_the_ladder_names(tenant, agent):
     notification_send(tenant=tenant, recipients=[agent], kind="mention", subject="x", body="y")
     (email,) = mail.outbox
     assert email.to == [agent.user.email] and email.subject == "Escalated"
-    assert Delivery.objects.filter(transport="in_app").count() == 2
+    assert Notification.objects.filter(recipient=agent).count() == 2  # both in-app

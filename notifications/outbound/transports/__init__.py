@@ -2,7 +2,8 @@
 
 A transport is a module with:
 - `NAME` (the `Delivery.transport` value),
-- `IMMEDIATE` (True when writing the rows *is* the delivery, as for in-app: no task is queued),
+- `IMMEDIATE` (True when writing the notification row *is* the delivery, as for in-app: no
+  delivery row is written and no task is queued),
 - `applies(notification) -> bool` (e.g. email needs an address),
 - `deliver(delivery) -> str` (the Delivery row, its notification loaded), returning the
   provider's message id; raising `TransientDeliveryError` asks for a retry later,

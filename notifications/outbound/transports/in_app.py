@@ -1,4 +1,5 @@
-"""In-app: the Notification row is the message; the header badge and /notifications/ show it."""
+"""In-app: the Notification row is the message; the header badge and /notifications/ show it.
+Immediate: no Delivery row is written for it (the notification row is the delivery)."""
 
 from __future__ import annotations
 
