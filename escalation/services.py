@@ -727,12 +727,18 @@ def escalations_on_sla_events(*, events: Sequence[SlaEvent], at: datetime) -> li
     """
     if not events:
         return []
+    ladders = _ladders_cross_tenant(events)
+    # Only events some ladder of their tenant lists (a tenant that escalates breaches alone
+    # has its warnings recorded, not escalated): their tickets are read, the rest skipped.
+    listed = {(tenant_id, source) for tenant_id, source, _priority in ladders}
+    events = [e for e in events if (e.tenant_id, e.source) in listed]
+    if not events:
+        return []
     tickets = {
         row[0]: _TicketRow(*row)
         for row in fetch_binary(_TICKETS_SQL, [sorted({e.ticket_id for e in events}),
                                                sorted(OPEN_STATUSES)])  # fmt: skip
     }
-    ladders = _ladders_cross_tenant(events)
     firsts = {
         level.ladder_id: level
         for level in EscalationLevel.objects.cross_tenant()

@@ -404,8 +404,11 @@ def _enqueue(pending: list[tuple[int, int]]) -> None:
         by_tenant: dict[int, list[int]] = {}
         for tenant_id, delivery_id in pending[start:start + QUEUE_CHUNK]:
             by_tenant.setdefault(tenant_id, []).append(delivery_id)
+        groups = sorted(by_tenant.items())
         try:
-            deliveries_send.delay(sorted(by_tenant.items()))
+            # A short argsrepr: Celery would otherwise walk every id to log-format the args.
+            ids = sum(len(i) for _t, i in groups)
+            deliveries_send.apply_async((groups,), argsrepr=f"({len(groups)} tenants, {ids} ids)")
         except Exception:  # any broker failure: left for the sweep
             logger.exception("Could not queue %s deliveries: left for the sweep", len(pending))
             return
