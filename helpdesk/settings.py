@@ -59,6 +59,8 @@ MIDDLEWARE = [
     # First: a path or query string with NUL/control characters or broken encoding is a 400
     # before any view, the API or the admin can put it in a query (tenants/input_guard.py).
     "tenants.input_guard.InputGuardMiddleware",
+    # A body larger than the site's forms and API take is a 413 (the webhooks excepted).
+    "tenants.input_guard.BodySizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so pages answered by the middlewares below (an unknown host's 404) carry it too.
     "csp.middleware.CSPMiddleware",
@@ -217,6 +219,9 @@ INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 25 * 1024 * 1024)
 # ESPs post the raw message as a form field: let a message over INBOUND_MAX_BYTES still arrive,
 # so it is kept, marked oversize and its sender told (Django's default refuses 2.5 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * INBOUND_MAX_BYTES)
+# ... for the webhooks only: every other body is held to this (plus room for a multipart
+# form's attachments) by tenants.input_guard.BodySizeMiddleware.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 2_621_440)
 INBOUND_WEBHOOK_MAX_AGE_SECONDS = env_int("INBOUND_WEBHOOK_MAX_AGE_SECONDS", 15 * 60)
 INBOUND_SENDER_MAX_PER_HOUR = env_int("INBOUND_SENDER_MAX_PER_HOUR", 30)
 INBOUND_ACK_MAX_PER_RECIPIENT_HOUR = env_int("INBOUND_ACK_MAX_PER_RECIPIENT_HOUR", 5)

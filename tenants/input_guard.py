@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -101,6 +102,41 @@ class InputGuardMiddleware:
                 return JsonResponse({"detail": problem}, status=400)
             return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class BodySizeMiddleware:
+    """A request body larger than its kind needs is a 413 before anything reads it.
+
+    DATA_UPLOAD_MAX_MEMORY_SIZE is raised site-wide (ESPs post a whole raw message as one form
+    field, and an oversize message must still arrive to be kept and answered); everywhere but
+    the inbound webhooks, a body is held to what the site's own forms and API take:
+    REQUEST_BODY_MAX_BYTES (Django's default 2.5 MB) for JSON and urlencoded forms, plus
+    ATTACHMENT_MAX_FILES x ATTACHMENT_MAX_BYTES for a multipart form (its files)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.META.get("PATH_INFO", "")
+        if not path.startswith(WEBHOOK_PREFIX):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0  # Django refuses a malformed length itself (an empty body)
+            limit = settings.REQUEST_BODY_MAX_BYTES
+            if request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
+                # Room for every file a form takes, so a form over its own limits (by count,
+                # size or total) answers with its field errors rather than this.
+                limit += settings.ATTACHMENT_MAX_FILES * settings.ATTACHMENT_MAX_BYTES
+            if length > limit:
+                message = f"The request is too large (at most {limit:,} bytes)."
+                if path.startswith("/api/"):
+                    return JsonResponse({"detail": message}, status=413)
+                return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+WEBHOOK_PREFIX = "/anymail/"
 
 
 def query_int(raw: str | None, *, minimum: int = 0, maximum: int | None = None) -> int | None:

@@ -492,3 +492,24 @@ def test_a_5000_digit_warning_threshold_is_a_field_error(tenant_client, tenant_a
     )
     assert answer.status_code == 400
     assert Plan.objects.for_tenant(tenant_admin.tenant).filter(pk=plan.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_body_larger_than_the_site_takes_is_a_413(tenant_client, settings):
+    from tests.notifications.inbound.esp import multipart
+
+    settings.REQUEST_BODY_MAX_BYTES = 4_000
+    settings.ATTACHMENT_MAX_FILES, settings.ATTACHMENT_MAX_BYTES = 2, 3_000
+    big = json.dumps({"email": "a@b.example", "password": "x" * 5_000})
+    answer = tenant_client.post("/api/token/", big, content_type="application/json")
+    assert answer.status_code == 413 and "too large" in answer.json()["detail"]
+    small = json.dumps({"email": "a@b.example", "password": "x"})
+    answer = tenant_client.post("/api/token/", small, content_type="application/json")
+    assert answer.status_code == 400
+    # A multipart form may carry its attachments on top, no more.
+    body, content_type = multipart({"email": "a@b.example", "password": "x" * 11_000})
+    answer = tenant_client.post("/accounts/login/", body, content_type=content_type)
+    assert answer.status_code == 413
+    body, content_type = multipart({"email": "a@b.example", "password": "x" * 7_000})
+    answer = tenant_client.post("/accounts/login/", body, content_type=content_type)
+    assert answer.status_code < 500 and answer.status_code != 413
