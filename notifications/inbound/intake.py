@@ -144,6 +144,8 @@ def _process_parsed(
     failure = classify.verdicts_failed(inbound.verdicts)
     if failure and not approved:
         return _mark(inbound, InboundStatus.HELD, f"ESP verdicts failed: {failure}")
+    if parsed.sender_ambiguity and not approved:
+        return _mark(inbound, InboundStatus.HELD, f"Ambiguous sender: {parsed.sender_ambiguity}.")
     sender = Sender(
         tenant=tenant,
         address=sender_address,
@@ -181,7 +183,7 @@ def _thread_in(
         return True
     if ticket.status == Status.CLOSED:
         return False  # a closed ticket is not reopened by mail: a new ticket is made
-    uploads = _allowed_attachments(inbound, parsed)
+    uploads = _allowed_attachments(inbound, parsed, tenant=tenant, ticket=ticket)
     message = ticket_services.ticket_reply(
         tenant=tenant,
         ticket=ticket,
@@ -213,7 +215,7 @@ def _new_ticket(
     priority = selectors.default_priority_get(tenant=tenant, settings=intake)
     if priority is None:
         return _mark(inbound, InboundStatus.HELD, "The tenant has no priorities configured.")
-    uploads = _allowed_attachments(inbound, parsed)
+    uploads = _allowed_attachments(inbound, parsed, tenant=tenant, ticket=None)
     # (The answers were counted before the ticket is made: ticket_create holds the tenant's
     # number lock until this transaction commits, so nothing avoidable runs after it.)
     ticket = ticket_services.ticket_create(
@@ -267,15 +269,18 @@ def _contact_for(
     return None
 
 
-def _allowed_attachments(inbound: InboundEmail, parsed: ParsedEmail) -> list:
-    kept, dropped = [], []
-    for upload in parsed.attachments:
-        if ticket_services.attachments_validate([upload]):
-            dropped.append(upload.name)
-        else:
-            kept.append(upload)
+def _allowed_attachments(
+    inbound: InboundEmail, parsed: ParsedEmail, *, tenant: Tenant, ticket: Ticket | None
+) -> list:
+    """The files that fit the attachment limits together (tickets' rules), the rest named on
+    the row: a message is never refused for its attachments."""
+    kept, dropped = ticket_services.attachments_that_fit(
+        tenant=tenant, ticket=ticket, uploads=parsed.attachments
+    )
     if dropped:
-        inbound.error = ("Attachments not kept (type or size): " + ", ".join(dropped))[:5000]
+        inbound.error = (
+            "Attachments not kept (type, size, count or room left): " + ", ".join(dropped)
+        )[:5000]
     return kept
 
 

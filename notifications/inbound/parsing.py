@@ -77,6 +77,7 @@ class ParsedEmail:
     shown_text: str  # without quoted history and signatures
     attachments: list[SimpleUploadedFile] = field(default_factory=list)
     header: Any = None  # callable(name) -> decoded value or ""
+    sender_ambiguity: str = ""  # why the From cannot be taken as the sender ("" when it can)
 
     def references_all(self) -> list[str]:
         return [*self.in_reply_to, *self.references]
@@ -170,6 +171,19 @@ def _from(message: AnymailInboundMessage) -> tuple[str, str]:
     if sender is None:
         return "", ""
     return text_clean(sender.addr_spec or "").lower(), header_decode(sender.display_name or "")
+
+
+def _sender_ambiguity(message: AnymailInboundMessage) -> str:
+    """Why the message's sender is ambiguous (empty when it is not): RFC 5322 allows one From
+    header. With two, or a From naming several mailboxes, a DMARC verifier may have judged
+    one address while we would file the mail as another (the known way to walk a forged From
+    past DMARC)."""
+    values = message.get_all("From") or []
+    if len(values) > 1:
+        return f"{len(values)} From headers"
+    if values and len(_addresses(message, "From")) > 1:
+        return "a From naming several mailboxes"
+    return ""
 
 
 def _part_text(part: Message) -> str:
@@ -293,4 +307,5 @@ def email_parse(raw: bytes) -> ParsedEmail:
         shown_text=shown,
         attachments=_attachments(message, body_part),
         header=header,
+        sender_ambiguity=_sender_ambiguity(message),
     )

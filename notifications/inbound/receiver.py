@@ -7,6 +7,7 @@ Everything else (parsing, tickets, acknowledgements) runs in a Celery task after
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import logging
@@ -135,13 +136,30 @@ def raw_mime_of(event: Any) -> bytes:
         if exact is not None:
             return exact
     elif isinstance(esp_event, dict):
-        raw = esp_event.get("RawEmail")
+        raw = esp_event.get("RawEmail") or _ses_content(esp_event)
+        if isinstance(raw, bytes):
+            return raw
     if isinstance(raw, str):
         return raw.encode("utf-8", "surrogateescape")
     try:
         return event.message.as_bytes()
     except Exception:  # noqa: BLE001 - malformed beyond re-serialising: keep what we can
         return str(event.message).encode("utf-8", "replace")
+
+
+def _ses_content(ses_event: dict) -> bytes | str | None:
+    """An Amazon SES receipt's message as sent (an SNS action carries it in `content`,
+    base64 or UTF-8 text; an S3 action's is fetched by anymail, and re-serialised)."""
+    content = ses_event.get("content")
+    if not isinstance(content, str):
+        return None
+    action = (ses_event.get("receipt") or {}).get("action") or {}
+    if action.get("encoding") == "BASE64":
+        try:
+            return base64.b64decode(content.encode("ascii"), validate=False)
+        except (ValueError, UnicodeEncodeError):
+            return None
+    return content
 
 
 def _exact_form_field(request: Any, names: tuple[str, ...]) -> bytes | None:

@@ -8,7 +8,7 @@ from .assignment import (
     ticket_set_priority,
     ticket_set_tier,
 )
-from .attachments import attachments_validate
+from .attachments import attachments_that_fit, attachments_validate
 from .bulk import BULK_MAX, BulkResult, ticket_bulk_assign, ticket_bulk_set_status
 from .common import StaleTicket, ticket_event_record
 from .conversation import ticket_attach, ticket_reply, ticket_request_escalation
@@ -26,6 +26,7 @@ __all__ = [
     "BulkResult",
     "StaleTicket",
     "PLACEHOLDERS",
+    "attachments_that_fit",
     "attachments_validate",
     "canned_render",
     "reference_next",

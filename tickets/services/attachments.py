@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from tenants.models import Membership, Tenant
@@ -120,6 +120,38 @@ def _check_room(*, tenant: Tenant, ticket: Ticket, adding: int) -> list[str]:
             "or ask the support team."
         )
     return errors
+
+
+def attachments_that_fit(
+    *, tenant: Tenant, ticket: Ticket | None, uploads: Sequence[UploadedFile]
+) -> tuple[list[UploadedFile], list[str]]:
+    """The uploads that fit every limit together, in order, and the names of the rest: for
+    mail, which cannot be sent back to be fixed (a phone's twelve photos must not cost the
+    message). Per file (type, size), per request (count, total) and the room left on the
+    ticket (None: a new one) and in the tenant's storage: a file that does not fit is
+    skipped, and later smaller ones may still fit."""
+    if not uploads:
+        return [], []
+    on_ticket = Q(ticket=ticket) if ticket is not None and ticket.pk else Q(pk__in=[])
+    used = Attachment.objects.for_tenant(tenant).aggregate(
+        tenant=Sum("size"), ticket=Sum("size", filter=on_ticket)
+    )  # one query for both rooms
+    room = min(
+        settings.ATTACHMENT_TENANT_QUOTA_BYTES - (used["tenant"] or 0),
+        settings.ATTACHMENT_MAX_TICKET_BYTES - (used["ticket"] or 0),
+        settings.ATTACHMENT_MAX_REQUEST_BYTES,
+    )
+    kept: list[UploadedFile] = []
+    dropped: list[str] = []
+    for upload in uploads:
+        size = upload.size or 0
+        if (attachments_validate([upload]) or len(kept) >= settings.ATTACHMENT_MAX_FILES
+                or size > room):  # fmt: skip
+            dropped.append(upload.name or "(unnamed)")
+            continue
+        kept.append(upload)
+        room -= size
+    return kept, dropped
 
 
 def storage_name(original: str) -> str:
