@@ -84,3 +84,21 @@ def verdicts_failed(verdicts: Mapping[str, Any]) -> str:
     if match:
         return f"{match.group(1).lower()}={match.group(2).lower()} (Authentication-Results)"
     return ""
+
+
+# Providers that deliver first.last@ and firstlast@ to one mailbox.
+_DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def mailbox_key(address: str) -> str:
+    """The mailbox an address delivers to, for per-recipient caps: lower-cased, without a
+    `+tag` sub-address, and without dots where the provider ignores them. victim+1@ and
+    victim+2@ are one victim."""
+    local, at, domain = address.strip().lower().rpartition("@")
+    if not at:
+        return address.strip().lower()
+    local = local.split("+", 1)[0] or local
+    if domain in _DOTLESS_DOMAINS:
+        local = local.replace(".", "") or local
+        domain = "gmail.com"
+    return f"{local}@{domain}"
