@@ -8,7 +8,6 @@ whose enqueue was lost.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,7 +16,7 @@ from datetime import datetime, timedelta
 from html import escape as html_escape
 from typing import Any, NamedTuple
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -323,21 +322,15 @@ _DELIVERY_COLUMNS = (
 
 def _new_ids(model: type[Notification] | type[Delivery], count: int) -> list[int]:
     """`count` ids from the table's own sequence, so rows can be written by COPY (which
-    returns nothing) and still be referred to. The sequence is named once, not per row
-    (`pg_get_serial_sequence` per row cost ten times the `nextval`s), and the ids come back
-    as one binary array."""
+    returns nothing) and still be referred to. One statement: the sequence is named once
+    (MATERIALIZED: `pg_get_serial_sequence` per row cost ten times the `nextval`s), and the
+    ids come back as one binary array."""
     rows = fetch_binary(
-        "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
-        [_sequence(model._meta.db_table), count],
+        "WITH q AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS s) "
+        "SELECT array_agg(nextval(q.s)) FROM q, generate_series(1, %s)",
+        [model._meta.db_table, count],
     )
     return rows[0][0] or []
-
-
-@functools.cache
-def _sequence(table: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-        return cursor.fetchone()[0]
 
 
 def notification_send_many(*, messages: Iterable[Outgoing], at: datetime) -> int:
