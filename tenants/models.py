@@ -105,6 +105,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
 
+    @property
+    def address_proven(self) -> bool:
+        """Whether this person has shown they read mail at `email`: they set a password (an
+        invitation or a reset link reaches only that mailbox) or signed in. A contact the email
+        intake made from a From header, which anyone can forge, has done neither: mail to it
+        must not repeat text the sender wrote (spam relay)."""
+        return self.has_usable_password() or self.last_login is not None
+
 
 class Customer(TenantOwned):
     """A client organisation of a tenant, on one of the tenant's plans."""

@@ -269,7 +269,10 @@ def client_contact_create(
     if customer.tenant_id != tenant.pk:
         raise Http404("No such customer.")
     email = User.objects.normalize_email(email).strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
+    # Stored addresses are lower-case (User.save): an exact match. Not `iexact`: PostgreSQL's
+    # UPPER() folds look-alikes together (UPPER('ı') = 'I'), so pat@maıl.example, a domain
+    # anyone may register, would be given pat@mail.example's account.
+    user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(email=email, password=None, full_name=name[:200])
     membership, _ = Membership.objects.for_tenant(tenant).get_or_create(
