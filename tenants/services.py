@@ -300,9 +300,9 @@ def password_reset_send(*, tenant: Tenant, email: str) -> int:
     member_ids = Membership.objects.for_tenant(tenant).filter(is_active=True).values("user_id")
     users = User.objects.filter(email__iexact=email.strip(), is_active=True, id__in=member_ids)
     sent = 0
+    # A member without a password (a contact the email intake made) is sent one too: the
+    # link reaches only the mailbox, so following it is how such a person first signs in.
     for user in users:
-        if not user.has_usable_password():
-            continue
         path = reverse(
             "accounts:password_reset_confirm",
             kwargs={
@@ -422,8 +422,10 @@ def customer_save(
             and member.is_active
         ):
             raise ValidationError({field: "Choose an active member of this organisation."})
-    if primary_contact is not None and secondary_contact is not None and (
-        primary_contact.pk == secondary_contact.pk
+    if (
+        primary_contact is not None
+        and secondary_contact is not None
+        and (primary_contact.pk == secondary_contact.pk)
     ):
         raise ValidationError(
             {"secondary_contact": "Choose someone other than the primary contact."}
