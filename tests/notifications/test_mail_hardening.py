@@ -225,3 +225,27 @@ def test_a_contact_for_the_same_address_in_another_case_is_the_same_user(tenant,
         tenant=tenant, customer=customer, email="Pat@MAIL.example"
     )
     assert member.user == pat
+
+
+# --- Suppression by look-alike ------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_look_alike_addresss_suppression_does_not_silence_the_real_address(tenant):
+    """A complaint from pat@maıl.example (dotless i, the attacker's own domain) must not stop
+    the tenant's mail to pat@mail.example: PostgreSQL's UPPER('ı') is 'I'."""
+    from notifications.outbound.models import Delivery, DeliveryStatus, Suppression
+
+    Suppression.objects.create(tenant=tenant, email="pat@ma\u0131l.example", reason="complained")
+    outbound.notification_send(
+        tenant=tenant, recipients=["Pat@Mail.example"], kind="email_test", subject="[ACME-1] Hi",
+        body="Body",
+    )  # fmt: skip
+    assert Delivery.objects.get(transport="email").status == DeliveryStatus.SENT
+    assert len(mail.outbox) == 1
+    Suppression.objects.create(tenant=tenant, email="pat@mail.example", reason="bounced")
+    outbound.notification_send(
+        tenant=tenant, recipients=["Pat@Mail.example"], kind="email_test", subject="[ACME-1] 2",
+        body="Body",
+    )  # fmt: skip
+    assert Delivery.objects.latest("id").status == DeliveryStatus.SUPPRESSED
