@@ -298,7 +298,7 @@ def password_reset_send(*, tenant: Tenant, email: str) -> int:
     returns how many were sent. The link is on the tenant's canonical host (tenants.links),
     whatever host the request came in on. Nothing tells the caller whether anyone matched."""
     member_ids = Membership.objects.for_tenant(tenant).filter(is_active=True).values("user_id")
-    users = User.objects.filter(email__iexact=email.strip(), is_active=True, id__in=member_ids)
+    users = User.objects.filter(email=email.strip().lower(), is_active=True, id__in=member_ids)
     sent = 0
     # A member without a password (a contact the email intake made) is sent one too: the
     # link reaches only the mailbox, so following it is how such a person first signs in.
