@@ -215,3 +215,39 @@ def test_the_per_recipient_cap_counts_sub_addresses_of_one_mailbox(acme, deliver
         sender = f"victim+{n}@example.net"
         deliver(raw_email(sender=sender, to=SUPPORT), sender=sender)
     assert len(mail.outbox) == 3
+
+
+# --- 7. The satisfaction request relays the subject ---------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_satisfaction_request_never_echoes_a_forged_requesters_subject(
+    acme, customer, settings
+):
+    """A ticket made from a forged From (a passwordless contact) and resolved by an agent
+    (what an agent does with spam) gets a satisfaction request, emailed to the victim
+    (NOTIFICATION_EMAIL_MEMBER_KINDS has satisfaction_) with the attacker's subject in its
+    subject and body. The ticket mails no longer echo it (tickets.services.notify); this
+    one is built in satisfaction/services.py: fix in `_send_request`, giving
+    `ticket_subject` (and `requester_name`) only when
+    `ticket.requester.user.address_proven`, else "" (and the template's subject line
+    without it), or sending no request to an unproven requester at all."""
+    from django.utils import timezone
+
+    from satisfaction.models import SatisfactionSettings
+    from satisfaction.services import survey_create_for_ticket
+    from tenants import services as tenant_services
+    from tests.tickets.factories import make_ticket
+
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    victim = tenant_services.client_contact_create(
+        tenant=acme, customer=customer, email="victim@initech.example"
+    )
+    ticket = make_ticket(victim, subject=EVIL_SUBJECT, channel="email")
+    survey = survey_create_for_ticket(
+        tenant=acme, ticket=ticket, now=timezone.now(),
+        settings=SatisfactionSettings(tenant=acme, enabled=True),
+    )  # fmt: skip
+    assert survey is not None
+    (sent,) = [m for m in mail.outbox if m.to == ["victim@initech.example"]]
+    assert "evil" not in _texts(sent).lower() and "prize" not in _texts(sent).lower()
