@@ -276,11 +276,20 @@ def client_contact_create(
     if user is None:
         user = User.objects.create_user(email=email, password=None, full_name=name[:200])
     membership, _ = Membership.objects.for_tenant(tenant).get_or_create(
-        tenant=tenant, user=user, defaults={"role": Role.CLIENT, "customer": customer}
-    )
+        tenant=tenant, user=user,
+        defaults={"role": Role.CLIENT, "customer": customer, "address_unproven": True},
+    )  # fmt: skip
     if not membership.is_client or not membership.is_active:
         raise ValidationError({"requester": "This address belongs to a staff member."})
     return membership
+
+
+def membership_address_proven(*, membership: Membership) -> None:
+    """A contact the email intake made has signed in: the address is theirs."""
+    Membership.objects.for_tenant(membership.tenant).filter(pk=membership.pk).update(
+        address_unproven=False
+    )
+    membership.address_unproven = False
 
 
 def profile_update(*, user: User, full_name: str, time_zone: str) -> User:

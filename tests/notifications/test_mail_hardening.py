@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import get_template
+from django.test import Client
 
 from notifications.outbound import services as outbound
 from notifications.outbound.email_templates import EVENTS, email_render
@@ -17,7 +18,7 @@ from tenants import services as tenant_services
 from tests.factories import UserFactory
 from tests.tickets.factories import make_ticket
 from tickets import services
-from tickets.models import Attachment, Status
+from tickets.models import Attachment, Status, Ticket
 
 SPAM = "Claim your prize at http://evil.example/win"
 
@@ -84,11 +85,41 @@ def test_a_tenant_override_cannot_echo_the_subject_to_an_unproven_requester(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_requester_who_set_a_password_sees_their_subject(tenant, forged_requester, agent):
+def test_a_requester_who_signed_in_sees_their_subject(tenant, forged_requester, agent):
+    from tests.conftest import host
+
     tenant_services.user_password_set(user=forged_requester.user, password="pw-Secret-123x")
     ticket = make_ticket(forged_requester, subject="VPN down", channel="email")
+    services.ticket_set_status(tenant=tenant, ticket=ticket, status=Status.PENDING_CUSTOMER,
+                               actor=agent)  # fmt: skip
+    assert "VPN down" not in mail.outbox[0].subject  # a password alone: not yet signed in here
+    client = Client(HTTP_HOST=host(tenant))
+    signed_in = client.post(
+        "/accounts/login/", {"username": "victim@initech.example", "password": "pw-Secret-123x"}
+    )
+    assert signed_in.status_code == 302
+    ticket = Ticket.objects.get(pk=ticket.pk)  # (as the next request loads it)
     services.ticket_set_status(tenant=tenant, ticket=ticket, status=Status.RESOLVED, actor=agent)
-    assert mail.outbox[0].subject == f"[{ticket.reference}] Resolved: VPN down"
+    assert mail.outbox[1].subject == f"[{ticket.reference}] Resolved: VPN down"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_user_of_another_tenant_forged_here_is_not_known_here(
+    tenant, other_tenant, customer, agent
+):
+    """victim@ has a password (a member of another tenant), so the address is real; but a
+    contact made here from a forged From is not them until they sign in here."""
+    from tests.factories import CustomerFactory, client_membership
+
+    client_membership(other_tenant, CustomerFactory(tenant=other_tenant),
+                      user__email="victim@initech.example")  # fmt: skip
+    contact = tenant_services.client_contact_create(
+        tenant=tenant, customer=customer, email="victim@initech.example"
+    )
+    assert contact.user.address_proven and not contact.address_proven
+    ticket = make_ticket(contact, subject=SPAM, channel="email")
+    services.ticket_set_status(tenant=tenant, ticket=ticket, status=Status.RESOLVED, actor=agent)
+    assert "evil" not in texts(mail.outbox[0]).lower()
 
 
 @pytest.mark.django_db(transaction=True)

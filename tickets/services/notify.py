@@ -51,7 +51,7 @@ def _context(
         # the requester is only a From header (a contact the intake made, never signed in):
         # then the subject is a stranger's text, and the mail would relay it (email_render
         # drops it).
-        "recipient_known": bool(requester and requester.user.address_proven),
+        "recipient_known": bool(requester and requester.address_proven),
     }
 
 

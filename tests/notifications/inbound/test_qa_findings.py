@@ -74,9 +74,10 @@ def test_a_contact_made_from_a_forged_from_never_gets_its_text_echoed(acme, deli
     intake treats it as a known client (`known=sender.known_client`) and the acknowledgement
     repeats the attacker's subject to the victim: the relay the issue forbids, in two mails.
     Fix (intake._new_ticket and intake._oversize): known only when the member's address is
-    proven, `sender.known_client and sender.member.user.address_proven` (tenants.models:
-    a password set through an invitation or reset link, or a sign-in; the ticket mail
-    already uses it through tickets.services.notify)."""
+    proven, `sender.known_client and sender.member.address_proven` (tenants.models.Membership:
+    False for a contact client_contact_create made until they sign in here, and for a user
+    without a password; the ticket mail already uses it through tickets.services.notify).
+    """
     victim = "victim@initech.example"
     deliver(raw_email(sender=victim, to=SUPPORT, subject="hello"), sender=victim)
     deliver(raw_email(sender=victim, to=SUPPORT, subject=EVIL_SUBJECT), sender=victim)
@@ -230,7 +231,7 @@ def test_the_satisfaction_request_never_echoes_a_forged_requesters_subject(
     subject and body. The ticket mails no longer echo it (tickets.services.notify); this
     one is built in satisfaction/services.py: fix in `_send_request`, giving
     `ticket_subject` (and `requester_name`) only when
-    `ticket.requester.user.address_proven`, else "" (and the template's subject line
+    `ticket.requester.address_proven`, else "" (and the template's subject line
     without it), or sending no request to an unproven requester at all."""
     from django.utils import timezone
 
