@@ -295,3 +295,22 @@ def test_a_malformed_webhook_body_is_a_400_not_a_500(acme, client, url, content_
                                    else body)  # fmt: skip
     response = client.post(url, payload, content_type=ctype, HTTP_AUTHORIZATION=basic_auth())
     assert response.status_code == 400
+
+
+# --- 9. The routing cache grows with every address ever mailed ----------------------------------
+
+
+@pytest.mark.django_db
+def test_the_routing_cache_stays_bounded_under_random_recipients(acme):
+    """routing._cache keeps one entry per envelope recipient ever seen, for ever (an entry
+    expires only when the same address is looked up again): mail to random local parts of
+    the inbound domain (a catch-all route) grows every web process without limit. Fix: a
+    bounded cache (e.g. an OrderedDict trimmed to a few thousand entries, oldest first, or
+    cachetools.TTLCache(maxsize=...)) for _cache and _tenants; this test allows 4,096."""
+    from django.conf import settings as django_settings
+
+    from notifications.inbound import routing
+
+    for n in range(5_000):
+        routing.route_cross_tenant(f"nobody{n}@{django_settings.INBOUND_DOMAIN}")
+    assert len(routing._cache) <= 4_096
