@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0008_single_fk_constraint_is_the_same_tenant_one'),
+        ("tenants", "0008_single_fk_constraint_is_the_same_tenant_one"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='address_unproven',
+            model_name="membership",
+            name="address_unproven",
             field=models.BooleanField(default=False),
         ),
     ]

@@ -160,8 +160,9 @@ def attachments_add(
         logger.error("attachment storage failed (%s): nothing recorded", error)
         raise AttachmentStorageError(
             "The attachment storage is full: your text was not sent yet. Send it again without "
-            "the files, or try later." if disk_full else
-            "The attachments could not be stored: your text was not sent yet. Try again.",
+            "the files, or try later."
+            if disk_full
+            else "The attachments could not be stored: your text was not sent yet. Try again.",
             disk_full=disk_full,
         ) from error
     return created
