@@ -124,7 +124,7 @@ class MembershipInviteForm(TenantScopedModelForm):
         email = self.cleaned_data["email"].strip().lower()
         tenant = self.host_tenant
         if tenant is not None and (
-            Membership.objects.for_tenant(tenant).filter(user__email__iexact=email).exists()
+            Membership.objects.for_tenant(tenant).filter(user__email=email).exists()
         ):
             raise forms.ValidationError("Already a member here: change their membership.")
         return email

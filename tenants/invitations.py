@@ -85,7 +85,7 @@ def invitation_create(
     if not email:
         raise InvitationError("Give an email address.")
     _check_role(tenant=tenant, role=role, tier=tier, customer=customer)
-    if Membership.objects.for_tenant(tenant).filter(user__email__iexact=email).exists():
+    if Membership.objects.for_tenant(tenant).filter(user__email=email).exists():
         raise InvitationError(f"{email} is already a member here.")
     now = timezone.now()
     terms = {
@@ -136,7 +136,7 @@ def invitation_for_token(*, tenant: Tenant, token: str) -> Invitation:
 
 
 def existing_user(invitation: Invitation) -> User | None:
-    return User.objects.filter(email__iexact=invitation.email).first()
+    return User.objects.filter(email=invitation.email.strip().lower()).first()
 
 
 @transaction.atomic

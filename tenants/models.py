@@ -105,6 +105,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
 
+    @property
+    def address_proven(self) -> bool:
+        """Whether this person has shown they read mail at `email`: they set a password (an
+        invitation or a reset link reaches only that mailbox) or signed in. A contact the email
+        intake made from a From header, which anyone can forge, has done neither: mail to it
+        must not repeat text the sender wrote (spam relay)."""
+        return self.has_usable_password() or self.last_login is not None
+
 
 class Customer(TenantOwned):
     """A client organisation of a tenant, on one of the tenant's plans."""
@@ -150,6 +158,9 @@ class Membership(TenantOwned):
         Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="members"
     )
     is_active = models.BooleanField(default=True)
+    # Made by the email intake from a From header (which anyone can forge): not proven to be
+    # the person who reads that mailbox until they sign in here (see address_proven).
+    address_unproven = models.BooleanField(default=False)
     # Sessions of this membership carry the epoch they were opened under; deactivating the
     # membership bumps it, so every earlier session here is signed out for good (even after a
     # reactivation) without finding the sessions themselves (tenants.middleware).
@@ -188,6 +199,13 @@ class Membership(TenantOwned):
     @property
     def is_staff_member(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def address_proven(self) -> bool:
+        """Whether mail to this member may repeat text sent in their name (a ticket's
+        subject, their name): they were not made from a mere From header, or have signed in
+        here since, and their address is proven (User.address_proven)."""
+        return not self.address_unproven and self.user.address_proven
 
     def clean(self) -> None:
         if self.role in CLIENT_ROLES and self.customer_id is None:

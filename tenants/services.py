@@ -269,15 +269,27 @@ def client_contact_create(
     if customer.tenant_id != tenant.pk:
         raise Http404("No such customer.")
     email = User.objects.normalize_email(email).strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
+    # Stored addresses are lower-case (User.save): an exact match. Not `iexact`: PostgreSQL's
+    # UPPER() folds look-alikes together (UPPER('ı') = 'I'), so pat@maıl.example, a domain
+    # anyone may register, would be given pat@mail.example's account.
+    user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(email=email, password=None, full_name=name[:200])
     membership, _ = Membership.objects.for_tenant(tenant).get_or_create(
-        tenant=tenant, user=user, defaults={"role": Role.CLIENT, "customer": customer}
-    )
+        tenant=tenant, user=user,
+        defaults={"role": Role.CLIENT, "customer": customer, "address_unproven": True},
+    )  # fmt: skip
     if not membership.is_client or not membership.is_active:
         raise ValidationError({"requester": "This address belongs to a staff member."})
     return membership
+
+
+def membership_address_proven(*, membership: Membership) -> None:
+    """A contact the email intake made has signed in: the address is theirs."""
+    Membership.objects.for_tenant(membership.tenant).filter(pk=membership.pk).update(
+        address_unproven=False
+    )
+    membership.address_unproven = False
 
 
 def profile_update(*, user: User, full_name: str, time_zone: str) -> User:
@@ -295,11 +307,11 @@ def password_reset_send(*, tenant: Tenant, email: str) -> int:
     returns how many were sent. The link is on the tenant's canonical host (tenants.links),
     whatever host the request came in on. Nothing tells the caller whether anyone matched."""
     member_ids = Membership.objects.for_tenant(tenant).filter(is_active=True).values("user_id")
-    users = User.objects.filter(email__iexact=email.strip(), is_active=True, id__in=member_ids)
+    users = User.objects.filter(email=email.strip().lower(), is_active=True, id__in=member_ids)
     sent = 0
+    # A member without a password (a contact the email intake made) is sent one too: the
+    # link reaches only the mailbox, so following it is how such a person first signs in.
     for user in users:
-        if not user.has_usable_password():
-            continue
         path = reverse(
             "accounts:password_reset_confirm",
             kwargs={
@@ -419,8 +431,10 @@ def customer_save(
             and member.is_active
         ):
             raise ValidationError({field: "Choose an active member of this organisation."})
-    if primary_contact is not None and secondary_contact is not None and (
-        primary_contact.pk == secondary_contact.pk
+    if (
+        primary_contact is not None
+        and secondary_contact is not None
+        and (primary_contact.pk == secondary_contact.pk)
     ):
         raise ValidationError(
             {"secondary_contact": "Choose someone other than the primary contact."}

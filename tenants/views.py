@@ -57,6 +57,8 @@ class LoginView(InvalidFormIs400, auth_views.LoginView):
         membership = membership_for(tenant=self.request.tenant, user=form.get_user())
         if membership is not None:
             session_epoch_stamp(self.request, membership)
+            if membership.address_unproven:  # they read the mailbox: a password reached it
+                services.membership_address_proven(membership=membership)
         return response
 
 

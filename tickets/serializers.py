@@ -115,7 +115,7 @@ class TicketCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError("Clients file tickets for themselves.")
         found = (
             Membership.objects.for_tenant(self.context["tenant"])
-            .filter(user__email__iexact=email, is_active=True, customer__isnull=False)
+            .filter(user__email=email.strip().lower(), is_active=True, customer__isnull=False)
             .select_related("customer__plan", "user")
             .first()
         )
@@ -234,7 +234,7 @@ class AssignSerializer(serializers.Serializer):
 
         found = (
             Membership.objects.for_tenant(self.context["tenant"])
-            .filter(user__email__iexact=email, role__in=sorted(STAFF_ROLES), is_active=True)
+            .filter(user__email=email.strip().lower(), role__in=sorted(STAFF_ROLES), is_active=True)
             .select_related("user")
             .first()
         )

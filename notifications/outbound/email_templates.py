@@ -1,10 +1,15 @@
 """Email texts: a tenant's override of an event's three templates, else the files
 `templates/notifications/email/<event>_subject.txt`, `<event>.txt`, `<event>.html`.
 
-Overrides are tenant-written, so they render in a sandbox: a bare template engine (no tag
-libraries, no loaders), `{% load %}`, `{% include %}`, `{% extends %}`, `{% ssi %}` and
-`{% debug %}` refused, and only the event's documented variables allowed; the context holds
-plain strings and numbers only, so nothing can be called. HTML is autoescaped.
+Overrides are tenant-written, so they render in a sandbox: an engine whose only tags and
+filters are the few an email text needs (`_TAGS`, `_FILTERS`: no loader, include, URL, lorem,
+loop, padding or format filter; in the HTML part nothing that turns escaping off), and only
+the event's documented variables; the context holds plain strings and numbers only, so
+nothing can be called. HTML is autoescaped.
+
+Text a sender wrote (`ECHO_KEYS`: the subject, the requester's name) is rendered only when the
+context says the recipient is known (`recipient_known`): never into mail to an address that
+has not shown it is read by the person it names, whatever a template (file or override) says.
 """
 
 from __future__ import annotations
@@ -14,7 +19,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template import (
+    Context,
+    Engine,
+    Library,
+    Template,
+    TemplateSyntaxError,
+    defaultfilters,
+    defaulttags,
+)
 from django.template.base import Node, VariableNode
 from django.template.defaulttags import ForNode, IfNode, WithNode
 from django.template.loader import render_to_string
@@ -33,9 +46,45 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "inbound_refused": ("tenant_name",),
     "inbound_oversize": ("tenant_name", "limit_mb"),
 }
+# Sender-controlled values: dropped from the context unless `recipient_known` is true.
+ECHO_KEYS = ("subject", "requester_name")
 _FORBIDDEN_TAGS = re.compile(r"{%-?\s*(load|include|extends|ssi|debug)\b")
-_ENGINE = Engine(libraries={}, loaders=[], autoescape=True, string_if_invalid="")
-_TEXT_ENGINE = Engine(libraries={}, loaders=[], autoescape=False, string_if_invalid="")
+# What an override may use. Left out on purpose: loops (a nested loop over a string is
+# billions of steps), padding and format filters (`ljust:"200000000"` is 200 MB), `lorem`,
+# `url`, `now`, `filter` (applies any filter), `safe` and, in HTML, `autoescape`.
+_TAGS = {
+    "if": defaulttags.do_if, "with": defaulttags.do_with, "comment": defaulttags.comment,
+    "spaceless": defaulttags.spaceless, "templatetag": defaulttags.templatetag,
+    "verbatim": defaulttags.verbatim, "firstof": defaulttags.firstof,
+}  # fmt: skip
+_FILTERS = (
+    "add", "capfirst", "cut", "default", "default_if_none", "escape", "first", "force_escape",
+    "last", "length", "linebreaks", "linebreaksbr", "lower", "striptags", "title",
+    "truncatechars", "truncatewords", "upper", "urlencode", "wordcount", "yesno",
+)  # fmt: skip
+
+
+def _library(*, html: bool) -> Library:
+    library = Library()
+    for name, compile_function in _TAGS.items():
+        library.tag(name, compile_function)
+    if not html:  # (the shipped text templates say `autoescape off`; escaping is off there)
+        library.tag("autoescape", defaulttags.autoescape)
+    for name in _FILTERS:
+        library.filter(name, defaultfilters.register.filters[name])
+    return library
+
+
+class _SandboxEngine(Engine):
+    """No loaders, no libraries to load, and only `_library`'s tags and filters built in."""
+
+    def __init__(self, *, html: bool) -> None:
+        super().__init__(libraries={}, loaders=[], autoescape=html, string_if_invalid="")
+        self.template_builtins = [_library(html=html)]
+
+
+_ENGINE = _SandboxEngine(html=True)
+_TEXT_ENGINE = _SandboxEngine(html=False)
 
 
 @dataclass(frozen=True)
@@ -137,7 +186,8 @@ def override_render(
         )
         body_html = (
             template_compile(source=html, event=event, html=True).render(Context(values))
-            if html.strip() else ""
+            if html.strip()
+            else ""
         )
     except TemplateInvalid:
         raise
@@ -155,6 +205,8 @@ def _subject_line(subject: str, context: Mapping[str, Any]) -> str:
 
 
 def email_render(*, tenant: Tenant, event: str, context: Mapping[str, Any]) -> Rendered:
+    if not context.get("recipient_known"):
+        context = {k: v for k, v in context.items() if k not in ECHO_KEYS}
     override = EmailTemplateOverride.objects.for_tenant(tenant).filter(event=event).first()
     if override is not None:
         try:

@@ -153,6 +153,10 @@ class Suppression(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "email"], name="suppression_one_per_email"),
         ]
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.email = self.email.strip().lower()  # (the transport matches it exactly)
+        super().save(*args, **kwargs)
+
     def __str__(self) -> str:
         return f"{self.email} ({self.reason})"
 

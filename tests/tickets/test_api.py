@@ -308,3 +308,18 @@ def test_a_ticket_that_goes_overdue_quietly_is_breached_in_the_api_and_the_filte
         queue = client.get("/queue/?breached=true").content.decode()
         assert late.reference in queue and calm.reference not in queue
         assert 'class="badge breached"' in queue  # the row shows it too
+
+
+def test_the_requester_is_found_by_its_address_in_any_case_but_not_by_a_look_alike(
+    client, client_user, agent, configured
+):
+    """PostgreSQL's UPPER('ı') is 'I': an iexact lookup took client@ınitech.example (dotless
+    i) for client@initech.example."""
+    login_as(client, agent)
+    payload = {"subject": "Called in", "description": "By phone", "priority": "high",
+               "channel": "phone"}  # fmt: skip
+    look_alike = client_user.user.email.replace("initech", "\u0131nitech")
+    response = post_json(client, "/api/tickets/", payload | {"requester": look_alike})
+    assert response.status_code == 400 and "requester" in response.json()
+    response = post_json(client, "/api/tickets/", payload | {"requester": "CLIENT@Initech.example"})
+    assert response.status_code == 201

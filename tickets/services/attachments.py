@@ -25,6 +25,7 @@ import errno
 import logging
 import mimetypes
 import re
+import unicodedata
 import uuid
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
@@ -45,6 +46,7 @@ from ..models import Attachment, Message, Ticket
 logger = logging.getLogger(__name__)
 
 _EXTENSION = re.compile(r"\.[a-z0-9]{1,10}")
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
 # Storage names written in the current attachments_cleanup_on_failure scope.
 _written: ContextVar[list[str] | None] = ContextVar("attachments_written", default=None)
 
@@ -190,11 +192,22 @@ def attachments_add(
         logger.error("attachment storage failed (%s): nothing recorded", error)
         raise AttachmentStorageError(
             "The attachment storage is full: your text was not sent yet. Send it again without "
-            "the files, or try later." if disk_full else
-            "The attachments could not be stored: your text was not sent yet. Try again.",
+            "the files, or try later."
+            if disk_full
+            else "The attachments could not be stored: your text was not sent yet. Try again.",
             disk_full=disk_full,
         ) from error
     return created
+
+
+def attachment_display_name(name: str) -> str:
+    """An uploaded name as it may be shown and offered for download: its last path part,
+    NFC, without control and invisible format characters (Unicode Cc, Cf, Zl, Zp: NUL, tabs,
+    zero-width spaces, and the direction overrides and isolates: "invoice", U+202E, "fdp.exe"
+    reads as "invoiceexe.pdf"). Never empty."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = "".join(c for c in name if unicodedata.category(c) not in _INVISIBLE)
+    return PurePath(name.replace("\\", "/")).name.strip() or "file"
 
 
 def _store(
@@ -205,7 +218,7 @@ def _store(
     at: datetime,
     message: Message | None,
 ) -> Attachment:
-    original = PurePath(upload.name or "file").name or "file"
+    original = attachment_display_name(upload.name or "")
     attachment = Attachment(
         tenant=tenant,
         ticket=ticket,

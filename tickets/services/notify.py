@@ -47,8 +47,11 @@ def _context(
         "portal_url": _portal_url(tenant, ticket),
         "subject": ticket.subject,
         "requester_name": requester.user.full_name if requester else "",
-        # Ticket mail goes to people already on the ticket: they may see its own words.
-        "recipient_known": True,
+        # Ticket mail goes to people already on the ticket; they may see its own words unless
+        # the requester is only a From header (a contact the intake made, never signed in):
+        # then the subject is a stranger's text, and the mail would relay it (email_render
+        # drops it).
+        "recipient_known": bool(requester and requester.address_proven),
     }
 
 

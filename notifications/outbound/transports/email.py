@@ -69,8 +69,11 @@ def deliver(delivery: Delivery) -> str:
     to = delivery.address or address(delivery.notification)
     if not to:
         raise ValueError("No address to send to.")
+    # Suppressions are stored lower-case (tracking): an exact match. Not `iexact`:
+    # PostgreSQL's UPPER() folds look-alikes together (UPPER('ı') = 'I'), so a complaint
+    # from pat@maıl.example would silence pat@mail.example.
     suppressed = (
-        Suppression.objects.for_tenant(delivery.tenant).filter(email__iexact=to).first()
+        Suppression.objects.for_tenant(delivery.tenant).filter(email=to.strip().lower()).first()
     )
     if suppressed is not None:
         raise DeliverySuppressed(f"{to} is suppressed ({suppressed.reason}).")

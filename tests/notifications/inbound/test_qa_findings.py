@@ -74,9 +74,10 @@ def test_a_contact_made_from_a_forged_from_never_gets_its_text_echoed(acme, deli
     intake treats it as a known client (`known=sender.known_client`) and the acknowledgement
     repeats the attacker's subject to the victim: the relay the issue forbids, in two mails.
     Fix (intake._new_ticket and intake._oversize): known only when the member's address is
-    proven, `sender.known_client and sender.member.user.address_proven` (tenants.models:
-    a password set through an invitation or reset link, or a sign-in; the ticket mail
-    already uses it through tickets.services.notify)."""
+    proven, `sender.known_client and sender.member.address_proven` (tenants.models.Membership:
+    False for a contact client_contact_create made until they sign in here, and for a user
+    without a password; the ticket mail already uses it through tickets.services.notify).
+    """
     victim = "victim@initech.example"
     deliver(raw_email(sender=victim, to=SUPPORT, subject="hello"), sender=victim)
     deliver(raw_email(sender=victim, to=SUPPORT, subject=EVIL_SUBJECT), sender=victim)
@@ -215,3 +216,101 @@ def test_the_per_recipient_cap_counts_sub_addresses_of_one_mailbox(acme, deliver
         sender = f"victim+{n}@example.net"
         deliver(raw_email(sender=sender, to=SUPPORT), sender=sender)
     assert len(mail.outbox) == 3
+
+
+# --- 7. The satisfaction request relays the subject ---------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_satisfaction_request_never_echoes_a_forged_requesters_subject(
+    acme, customer, settings
+):
+    """A ticket made from a forged From (a passwordless contact) and resolved by an agent
+    (what an agent does with spam) gets a satisfaction request, emailed to the victim
+    (NOTIFICATION_EMAIL_MEMBER_KINDS has satisfaction_) with the attacker's subject in its
+    subject and body. The ticket mails no longer echo it (tickets.services.notify); this
+    one is built in satisfaction/services.py: fix in `_send_request`, giving
+    `ticket_subject` (and `requester_name`) only when
+    `ticket.requester.address_proven`, else "" (and the template's subject line
+    without it), or sending no request to an unproven requester at all."""
+    from django.utils import timezone
+
+    from satisfaction.models import SatisfactionSettings
+    from satisfaction.services import survey_create_for_ticket
+    from tenants import services as tenant_services
+    from tests.tickets.factories import make_ticket
+
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    victim = tenant_services.client_contact_create(
+        tenant=acme, customer=customer, email="victim@initech.example"
+    )
+    ticket = make_ticket(victim, subject=EVIL_SUBJECT, channel="email")
+    survey = survey_create_for_ticket(
+        tenant=acme, ticket=ticket, now=timezone.now(),
+        settings=SatisfactionSettings(tenant=acme, enabled=True),
+    )  # fmt: skip
+    assert survey is not None
+    (sent,) = [m for m in mail.outbox if m.to == ["victim@initech.example"]]
+    assert "evil" not in _texts(sent).lower() and "prize" not in _texts(sent).lower()
+
+
+# --- 8. Malformed (authenticated) webhook bodies answer 500 -------------------------------------
+
+
+_MAIL = b"From: a@b.example\r\nTo: help@acme.example\r\nSubject: s\r\n\r\nx\r\n"
+
+
+@pytest.mark.parametrize(
+    ("url", "content_type", "body"),
+    [
+        ("/anymail/sendgrid/inbound/", "form", {"email": _MAIL, "envelope": '{"to":[],"from":""}'}),
+        ("/anymail/sendgrid/inbound/", "form", {"email": _MAIL, "envelope": '["x@y.example"]'}),
+        ("/anymail/sendgrid/inbound/", "form", {"email": _MAIL, "envelope": '{"to":[1]}'}),
+        ("/anymail/postmark/inbound/", "json", "[]"),
+        ("/anymail/postmark/inbound/", "json", "null"),
+        ("/anymail/postmark/inbound/", "json", "{"),
+        ("/anymail/postmark/inbound/", "json", '{"RawEmail": 5}'),
+        ("/anymail/postmark/inbound/", "json",
+         '{"Headers": "x", "RawEmail": "From: a@b.example\\r\\n\\r\\nx"}'),
+        ("/anymail/mailgun/inbound/", "mailgun",
+         {"recipient": SUPPORT, "sender": "a@b.example", "body-plain": "hi",
+          "message-headers": "not json"}),
+    ],
+)  # fmt: skip
+def test_a_malformed_webhook_body_is_a_400_not_a_500(acme, client, url, content_type, body):
+    """With the right webhook secret (the ESP, or anyone who has it), a body anymail cannot
+    parse raises inside anymail's parse_events (IndexError, TypeError, AttributeError,
+    JSONDecodeError ...) and the webhook answers 500; the standard is 400 for bad input.
+    Fix (webhook_urls.py, where the views are wrapped already): make a parse failure
+    AnymailWebhookValidationFailure (400), e.g. wrap each view class's parse_events,
+    converting (ValueError, TypeError, KeyError, IndexError, AttributeError); not a blanket
+    except around the whole view, so a database error still answers 500 and the ESP
+    retries."""
+    from .esp import mailgun_sign, multipart
+
+    if content_type == "json":
+        payload, ctype = body, "application/json"
+    else:
+        payload, ctype = multipart(mailgun_sign(dict(body)) if content_type == "mailgun"
+                                   else body)  # fmt: skip
+    response = client.post(url, payload, content_type=ctype, HTTP_AUTHORIZATION=basic_auth())
+    assert response.status_code == 400
+
+
+# --- 9. The routing cache grows with every address ever mailed ----------------------------------
+
+
+@pytest.mark.django_db
+def test_the_routing_cache_stays_bounded_under_random_recipients(acme):
+    """routing._cache keeps one entry per envelope recipient ever seen, for ever (an entry
+    expires only when the same address is looked up again): mail to random local parts of
+    the inbound domain (a catch-all route) grows every web process without limit. Fix: a
+    bounded cache (e.g. an OrderedDict trimmed to a few thousand entries, oldest first, or
+    cachetools.TTLCache(maxsize=...)) for _cache and _tenants; this test allows 4,096."""
+    from django.conf import settings as django_settings
+
+    from notifications.inbound import routing
+
+    for n in range(5_000):
+        routing.route_cross_tenant(f"nobody{n}@{django_settings.INBOUND_DOMAIN}")
+    assert len(routing._cache) <= 4_096
