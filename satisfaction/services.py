@@ -104,11 +104,15 @@ def survey_create_for_ticket(
 
 
 def _send_request(*, survey: Survey, ticket: Ticket, at: datetime) -> None:
+    # A requester who never proved their address (a contact made from a forged From) gets no
+    # text the sender wrote back: neither the subject nor the name (spam relay).
+    proven = ticket.requester.address_proven
     context = {
         "tenant_name": survey.tenant.name,
         "reference": ticket.reference,
-        "ticket_subject": ticket.subject,
-        "requester_name": ticket.requester.user.full_name or ticket.requester.user.email,
+        "ticket_subject": ticket.subject if proven else "",
+        "requester_name": (ticket.requester.user.full_name if proven else "")
+        or ticket.requester.user.email,
         "score_links": [(n, survey_url(survey, score=n)) for n in range(1, 6)],
         "rate_url": survey_url(survey),
         "expires_at": survey.expires_at,

@@ -19,8 +19,21 @@ from tickets.models import Ticket
 from . import tokens
 
 _CACHE_SECONDS = 30.0
+# Bounded: mail to random addresses (a catch-all route sends any local part here) must not
+# grow every web process for ever. Past the bound, expired entries go, then the oldest.
+CACHE_MAX_ENTRIES = 4_096
 _cache: dict[str, tuple[float, int | None]] = {}
 _tenants: dict[int, tuple[float, Tenant]] = {}
+
+
+def _remember(cache: dict, key: object, value: tuple, now: float) -> None:
+    cache.pop(key, None)  # re-inserted last: the newest
+    if len(cache) >= CACHE_MAX_ENTRIES:
+        for stale in [k for k, (until, _v) in cache.items() if until <= now]:
+            del cache[stale]
+        while len(cache) >= CACHE_MAX_ENTRIES:
+            del cache[next(iter(cache))]  # insertion order: the oldest first
+    cache[key] = value
 
 
 @dataclass(frozen=True)
@@ -46,7 +59,7 @@ def _tenant_id_for_address_cross_tenant(address: str) -> int | None:
         tenant_id = (
             Tenant.objects.filter(slug=local, is_active=True).values_list("pk", flat=True).first()
         )
-    _cache[address] = (now + _CACHE_SECONDS, tenant_id)
+    _remember(_cache, address, (now + _CACHE_SECONDS, tenant_id), now)
     return tenant_id
 
 
@@ -70,7 +83,7 @@ def _tenant_cross_tenant(tenant_id: int) -> Tenant:
     if hit is not None and hit[0] > now:
         return hit[1]
     tenant = Tenant.objects.get(pk=tenant_id)
-    _tenants[tenant_id] = (now + _CACHE_SECONDS, tenant)
+    _remember(_tenants, tenant_id, (now + _CACHE_SECONDS, tenant), now)
     return tenant
 
 

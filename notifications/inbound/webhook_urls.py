@@ -12,6 +12,7 @@ from typing import Any
 
 from anymail import inbound as anymail_inbound
 from anymail import urls as anymail_urls
+from anymail.exceptions import AnymailWebhookValidationFailure
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern
 
@@ -41,9 +42,34 @@ def bare_domain_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapped
 
 
+# What anymail's payload parsers raise on a body they cannot read (JSON that is not an object,
+# a field of the wrong type, a missing key): bad input, so a 400 (SuspiciousOperation), not a
+# 500 that the ESP would retry for ever. Only the parse is covered: an error while the
+# delivery is stored (the database down) still answers 500, and the ESP tries again.
+_MALFORMED = (ValueError, TypeError, LookupError, AttributeError, UnicodeError)
+
+
+def _parse_checked(view_class: type) -> type:
+    class Checked(view_class):  # type: ignore[misc,valid-type]
+        def parse_events(self, request: HttpRequest) -> list:
+            try:
+                return list(super().parse_events(request))
+            except _MALFORMED as error:
+                raise AnymailWebhookValidationFailure(
+                    f"Malformed {self.esp_name} webhook payload ({type(error).__name__})."
+                ) from error
+
+    Checked.__name__ = Checked.__qualname__ = view_class.__name__
+    return Checked
+
+
 def _wrapped(pattern: URLPattern) -> URLPattern:
+    callback = pattern.callback
+    view_class = getattr(callback, "view_class", None)
+    if view_class is not None:
+        callback = _parse_checked(view_class).as_view(**getattr(callback, "view_initkwargs", {}))
     return URLPattern(
-        pattern.pattern, bare_domain_only(pattern.callback), pattern.default_args, pattern.name
+        pattern.pattern, bare_domain_only(callback), pattern.default_args, pattern.name
     )
 
 
