@@ -49,7 +49,9 @@ def test_another_month_is_empty(lead_client, world, customer):
     )
 
 
-@pytest.mark.parametrize("month", ["2026-13", "2026-00", "1999-12", "26-03", "2026-3"])
+@pytest.mark.parametrize(
+    "month", ["2026-13", "2026-00", "1999-12", "26-03", "2026-3", "0000-01", "2200-01"]
+)
 def test_a_month_that_is_not_one_is_a_404(lead_client, customer, month):
     assert _get(lead_client, f"/reports/statements/{customer.pk}/{month}/").status_code == 404
 
