@@ -81,6 +81,26 @@ def test_list_filters_and_query_count(
     assert bad.status_code == 400 and {"level", "source", "status"} <= set(bad.json())
 
 
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"cursor": "garbage"}, "cursor"),
+        # A well-formed DRF cursor whose position is no timestamp.
+        ({"cursor": "cD1ub3QtYS1kYXRl"}, "cursor"),
+        ({"cursor": "bz0tMQ=="}, "cursor"),  # a negative offset
+        ({"status": ","}, "status"),  # no status at all is no filter, not "match nothing"
+        ({"status": ",,"}, "status"),
+    ],
+)
+@pytest.mark.django_db
+def test_bad_list_parameters_are_400s_naming_the_field(client, manager, setup, params, field):
+    """Like /api/tickets/: a cursor the API did not make is a 400 on `cursor`, not a 404."""
+    login_as(client, manager)
+    response = client.get("/api/escalations/", params)
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
 @pytest.mark.django_db
 def test_acknowledge_and_resolve(client, tenant, lead, agent, setup):
     escalation = services.escalation_open(tenant=tenant, ticket=setup, source=Source.AGENT,
