@@ -66,6 +66,18 @@ def test_dashboard_filters_and_counts(client, tenant, setup, manager, agent):
 
 
 @pytest.mark.django_db
+def test_the_dashboard_says_who_a_level_without_one_owner_names(client, tenant, setup, manager,
+                                                                 agent):  # fmt: skip
+    """Not the form label "Everyone with a role": which role (or tier) is responsible."""
+    _open(tenant, setup, agent)
+    login_as(client, manager)
+    html = client.get("/escalations/").content.decode()
+    row = html.split(f">{setup.reference}</a>", 1)[1].split("</tr>", 1)[0]
+    assert "Everyone with a role" not in row
+    assert "Every team lead" in row
+
+
+@pytest.mark.django_db
 def test_actions_from_the_detail_page(client, tenant, setup, lead, manager, agent):
     escalation = _open(tenant, setup, agent)
     login_as(client, lead)
