@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from escalation import services
+from escalation import api, services
 from escalation.models import Escalation, Source, Status
 from tenants.roles import Role
 from tests.conftest import login_as
@@ -99,6 +99,25 @@ def test_bad_list_parameters_are_400s_naming_the_field(client, manager, setup, p
     response = client.get("/api/escalations/", params)
     assert response.status_code == 400, response.content
     assert field in response.json()
+
+
+@pytest.mark.django_db
+def test_the_next_link_still_pages_through_every_escalation(
+    client, tenant, manager, agent, setup, monkeypatch
+):
+    """The cursor check accepts the cursors the API itself makes."""
+    monkeypatch.setattr(api.EscalationPagination, "page_size", 2)
+    for _ in range(5):
+        services.escalation_open(tenant=tenant, ticket=ticket_for(tenant), source=Source.AGENT,
+                                 reason="a", requested_by=agent)  # fmt: skip
+    login_as(client, manager)
+    seen, url = [], "/api/escalations/"
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200, page.content
+        seen += [row["id"] for row in page.json()["results"]]
+        url = page.json()["next"]
+    assert len(seen) == len(set(seen)) == 5
 
 
 @pytest.mark.django_db
