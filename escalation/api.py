@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -10,7 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,11 +26,30 @@ from .models import Source
 from .serializers import EscalateSerializer, EscalationSerializer, ResolveSerializer
 
 CONFLICT = OpenApiResponse(description="An escalation of this ticket is already open.")
+BAD_INPUT = OpenApiResponse(description='Field errors, e.g. {"outcome": ["..."]}.')
+NOT_YOURS = OpenApiResponse(description="No such escalation, or not one you may see.")
+ALREADY = OpenApiResponse(description='The escalation is past this step: {"status": ["..."]}.')
 
 
 class EscalationPagination(CursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 50
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """A cursor this API did not make is a 400 on `cursor` (as on /api/tickets/), not
+        DRF's 404, nor a 400 from deep in the ORM when its position is no timestamp."""
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as error:
+            raise ValidationError({"cursor": ["Invalid cursor."]}) from error
+        if cursor is not None and cursor.position is not None:
+            try:
+                when = parse_datetime(cursor.position)
+            except ValueError:
+                when = None
+            if when is None or when.tzinfo is None:
+                raise ValidationError({"cursor": ["Invalid cursor."]})
+        return cursor
 
 
 class EscalationList(APIView):
@@ -39,25 +59,33 @@ class EscalationList(APIView):
         operation_id="escalations_list",
         parameters=[
             OpenApiParameter("ticket", str, description="A ticket reference."),
-            OpenApiParameter("status", str, description="open, acknowledged, resolved "
-                             "(comma-separated) or all; default open and acknowledged."),
+            OpenApiParameter(
+                "status",
+                str,
+                description="open, acknowledged, resolved "
+                "(comma-separated) or all; default open and acknowledged.",
+            ),
             OpenApiParameter("level", int, description="1-based level."),
             OpenApiParameter("source", str, enum=Source.values),
-            OpenApiParameter("cursor", str),
+            OpenApiParameter("customer", int, description="A customer id."),
+            OpenApiParameter("priority", str, description="A priority key."),
+            OpenApiParameter("owner", str, description="A member id, or `me`."),
+            OpenApiParameter("cursor", str, description="From the previous page's `next`."),
         ],
-        responses=inline_serializer(
-            "EscalationPage",
-            {
-                "next": serializers.CharField(allow_null=True),
-                "previous": serializers.CharField(allow_null=True),
-                "results": EscalationSerializer(many=True),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "EscalationPage",
+                {
+                    "next": serializers.CharField(allow_null=True),
+                    "previous": serializers.CharField(allow_null=True),
+                    "results": EscalationSerializer(many=True),
+                },
+            ),
+            400: BAD_INPUT,
+        },
     )
     def get(self, request: Request) -> Response:
-        filters, errors = selectors.filters_from_params(
-            request.query_params, me=request.membership
-        )
+        filters, errors = selectors.filters_from_params(request.query_params, me=request.membership)
         if errors:
             raise ValidationError(errors)
         rows = selectors.escalation_list(
@@ -80,7 +108,9 @@ class EscalationAction(IdempotentPostMixin, APIView):
 
 
 class EscalationAcknowledge(EscalationAction):
-    @extend_schema(request=None, responses=EscalationSerializer)
+    @extend_schema(
+        request=None, responses={200: EscalationSerializer, 400: ALREADY, 404: NOT_YOURS}
+    )
     def post(self, request: Request, escalation_id: int) -> Response:
         escalation = services.escalation_acknowledge(
             tenant=request.tenant, escalation=self.escalation(escalation_id),
@@ -90,7 +120,10 @@ class EscalationAcknowledge(EscalationAction):
 
 
 class EscalationResolve(EscalationAction):
-    @extend_schema(request=ResolveSerializer, responses=EscalationSerializer)
+    @extend_schema(
+        request=ResolveSerializer,
+        responses={200: EscalationSerializer, 400: BAD_INPUT, 404: NOT_YOURS},
+    )
     def post(self, request: Request, escalation_id: int) -> Response:
         escalation = self.escalation(escalation_id)
         serializer = ResolveSerializer(data=request.data)
@@ -108,7 +141,12 @@ class TicketEscalate(IdempotentPostMixin, APIView):
     @extend_schema(
         operation_id="tickets_escalate",
         request=EscalateSerializer,
-        responses={201: EscalationSerializer, 409: CONFLICT},
+        responses={
+            201: EscalationSerializer,
+            400: BAD_INPUT,
+            404: OpenApiResponse(description="No such ticket, or not one you may see."),
+            409: CONFLICT,
+        },
     )
     def post(self, request: Request, reference: str) -> Response:
         membership = request.membership

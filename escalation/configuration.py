@@ -50,6 +50,7 @@ def level_save(
             setattr(level, name, data[name])
     if level.acknowledge_within <= timedelta(0):
         raise ValidationError({"acknowledge_within": "A positive duration."})
+    _check_no_gap(tenant=tenant, ladder=ladder, level=level)
     kind = level.target_kind
     if kind != TargetKind.ROLE:
         level.target_role = ""
@@ -61,11 +62,53 @@ def level_save(
     return level
 
 
+def _lock_ladder(tenant: Tenant, ladder_id: int) -> None:
+    """Serialise changes to one ladder's levels (two admins renumbering at once)."""
+    EscalationLadder.objects.for_tenant(tenant).select_for_update().filter(pk=ladder_id).first()
+
+
+def _check_no_gap(*, tenant: Tenant, ladder: EscalationLadder, level: EscalationLevel) -> None:
+    """Levels are numbered 1..n without a gap: an escalation climbs from n to n + 1 and starts
+    at 1, so a gap would stop every escalation below it and a ladder without a level 1 would
+    name nobody. The one free position is offered."""
+    _lock_ladder(tenant, ladder.pk)
+    others = set(
+        EscalationLevel.objects.for_tenant(tenant)
+        .filter(ladder=ladder)
+        .exclude(pk=level.pk)
+        .values_list("position", flat=True)
+    )
+    if level.position in others:
+        raise ValidationError({"position": "This ladder already has a level at this position."})
+    if others | {level.position} != set(range(1, len(others) + 2)):
+        free = min(set(range(1, len(others) + 2)) - others)
+        raise ValidationError(
+            {"position": f"Levels are numbered from 1 without gaps: use position {free}."}
+        )
+
+
 @transaction.atomic
 def level_delete(*, tenant: Tenant, level: EscalationLevel) -> None:
-    """Refused while an active escalation sits on the level (it would lose its owner)."""
-    if Escalation.objects.for_tenant(tenant).filter(
-        level=level, status__in=ACTIVE_STATUSES
-    ).exists():
+    """Refused while an active escalation sits on the level (it would lose its owner). The
+    levels above move down one position, and so do the active escalations on them, so the
+    ladder stays numbered 1..n and the climb still reaches its top."""
+    _lock_ladder(tenant, level.ladder_id)
+    if (
+        Escalation.objects.for_tenant(tenant)
+        .filter(level=level, status__in=ACTIVE_STATUSES)
+        .exists()
+    ):
         raise ValidationError("An open escalation is at this level: resolve it first.")
+    above = list(
+        EscalationLevel.objects.for_tenant(tenant)
+        .filter(ladder_id=level.ladder_id, position__gt=level.position)
+        .order_by("position")
+    )
     level.delete()
+    for row in above:  # lowest first: each takes the position just freed below it
+        EscalationLevel.objects.for_tenant(tenant).filter(pk=row.pk).update(
+            position=row.position - 1
+        )
+        Escalation.objects.for_tenant(tenant).filter(
+            level_id=row.pk, status__in=ACTIVE_STATUSES
+        ).update(level_number=row.position - 1)

@@ -122,6 +122,16 @@ class EscalationLevel(TenantOwned):
     def __str__(self) -> str:
         return f"{self.position}. {self.name}"
 
+    @property
+    def audience(self) -> str:
+        """Who the level makes responsible when no one person owns the escalation, in words
+        (a role's or a tier's people; else the managers, as `ladders.level_people` decides)."""
+        if self.target_kind == TargetKind.ROLE and self.target_role:
+            return f"Every {self.get_target_role_display().lower()}"
+        if self.target_kind == TargetKind.TIER and self.target_tier:
+            return f"Tier {self.target_tier}"
+        return "Managers"
+
 
 class Status(models.TextChoices):
     OPEN = "open", "Open"
@@ -151,7 +161,11 @@ class Escalation(TenantOwned):
     # Who requested, acknowledged, resolved: shown, never searched by; no index of their own
     # (each would cost every escalation the breach scan writes; a deleted member is rare).
     requested_by = models.ForeignKey(
-        "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "tenants.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         db_index=False,
     )
     owner = models.ForeignKey(
@@ -167,14 +181,22 @@ class Escalation(TenantOwned):
     # The acknowledgement clock: the scan climbs an open escalation once this passes.
     acknowledge_by = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "tenants.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         db_index=False,
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
     outcome = models.TextField(blank=True, default="")
     resolved_by = models.ForeignKey(
-        "tenants.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "tenants.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         db_index=False,
     )
     resolved_at = models.DateTimeField(null=True, blank=True)

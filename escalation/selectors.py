@@ -57,7 +57,7 @@ def filters_from_params(params, *, me: Membership) -> tuple[EscalationFilters, d
         wanted = tuple(s for s in status.split(",") if s)
         if status == "all":
             values["status"] = tuple(Status.values)
-        elif not set(wanted) <= set(Status.values):
+        elif not wanted or not set(wanted) <= set(Status.values):
             errors["status"] = f"One or more of {', '.join(Status.values)} (comma-separated)."
         else:
             values["status"] = wanted

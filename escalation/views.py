@@ -40,15 +40,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     tenant, membership = request.tenant, request.membership
     filters, errors = selectors.filters_from_params(request.GET, me=membership)
     rows = list(
-        selectors.escalation_list(tenant=tenant, membership=membership, filters=filters)
-        .order_by("-level_number", "created_at")[:DASHBOARD_SIZE]
+        selectors.escalation_list(tenant=tenant, membership=membership, filters=filters).order_by(
+            "-level_number", "created_at"
+        )[: DASHBOARD_SIZE + 1]
     )
     context = {
-        "rows": rows,
+        "rows": rows[:DASHBOARD_SIZE],
+        # One row more than shown says the list is cut (no COUNT of every match needed).
+        "cut_at": DASHBOARD_SIZE if len(rows) > DASHBOARD_SIZE else None,
         "now": timezone.now(),
         "errors": errors,
-        "current": {k: request.GET.get(k, "") for k in
-                    ("level", "source", "customer", "priority", "owner", "status")},  # fmt: skip
+        "current": {
+            k: request.GET.get(k, "")
+            for k in ("level", "source", "customer", "priority", "owner", "status")
+        },  # fmt: skip
         "sources": Source.choices,
         "statuses": Status.choices,
         "customers": Customer.objects.for_tenant(tenant).only("pk", "name"),

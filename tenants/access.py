@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+
+
+def reader_zone(request: HttpRequest) -> str:
+    """The reader's zone: their own setting if the user model has one, else the tenant's.
+    Every page shows instants in it (the layers above tenants all ask here)."""
+    own = getattr(request.user, "time_zone", "") or ""
+    try:
+        ZoneInfo(own)
+        return own
+    except (ValueError, KeyError, OSError):  # empty or unknown: fall back to the tenant's
+        return request.tenant.time_zone
 
 
 def member_required(

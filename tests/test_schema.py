@@ -20,9 +20,7 @@ def test_the_schema_generates_without_warnings_and_validates(db, tmp_path):
     schema = yaml.safe_load(out.read_text())
     assert schema["openapi"].startswith("3.")
     assert "/api/tickets/" in schema["paths"] and "/api/sla/plans/" in schema["paths"]
-    operation_ids = [
-        op["operationId"] for path in schema["paths"].values() for op in path.values()
-    ]
+    operation_ids = [op["operationId"] for path in schema["paths"].values() for op in path.values()]
     assert len(operation_ids) == len(set(operation_ids))
 
 
@@ -34,3 +32,21 @@ def test_a_signed_in_member_gets_the_schema(tenant_client, agent):
     paths = schema["paths"]
     assert {"/api/tickets/", "/api/tickets/{reference}/"} <= set(paths)
     assert {"/api/sla/plans/", "/api/sla/calendars/", "/api/sla/priorities/"} <= set(paths)
+
+
+def test_the_escalation_endpoints_document_their_errors_and_filters(db, tmp_path):
+    """A client reading the schema learns every answer these endpoints give: bad input (400),
+    someone else's escalation or ticket (404), a second open request (409); and every filter
+    the list accepts."""
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out))
+    paths = yaml.safe_load(out.read_text())["paths"]
+    listing = paths["/api/escalations/"]["get"]
+    assert "400" in listing["responses"]
+    filters = {p["name"] for p in listing["parameters"] if p["in"] == "query"}
+    assert {"ticket", "status", "level", "source", "customer", "priority", "owner"} <= filters
+    for action in ("acknowledge", "resolve"):
+        answers = paths[f"/api/escalations/{{escalation_id}}/{action}/"]["post"]["responses"]
+        assert {"200", "400", "404"} <= set(answers), action
+    escalate = paths["/api/tickets/{reference}/escalate/"]["post"]["responses"]
+    assert {"201", "400", "404", "409"} <= set(escalate)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
-
-from django.http import HttpRequest
 
 from sla.models import ClockStatus, Metric, SegmentKind, SlaClock
+from tenants.access import reader_zone  # noqa: F401 (re-exported for the views)
 
 from .templatetags.tickets_tags import in_zone
 
@@ -26,16 +24,6 @@ class Promise:
     state: str  # running / paused / met / breached / stopped
     text: str
     due_iso: str = ""
-
-
-def reader_zone(request: HttpRequest) -> str:
-    """The reader's zone: their own setting if the user model has one, else the tenant's."""
-    own = getattr(request.user, "time_zone", "") or ""
-    try:
-        ZoneInfo(own)
-        return own
-    except (ValueError, KeyError, OSError):  # empty or unknown: fall back to the tenant's
-        return request.tenant.time_zone
 
 
 def _running(clock: SlaClock, zone: str) -> str:

@@ -20,7 +20,7 @@ from tenants.access import member_required
 from tenants.roles import Perm
 
 from . import charts, csv_export, selectors
-from .filters import EARLIEST, LATEST, ReportFilterForm, ReportFilters
+from .filters import ReportFilterForm, ReportFilters
 
 reports_view = member_required(Perm.REPORTS_VIEW)
 
@@ -101,11 +101,9 @@ def clocks_csv(request: HttpRequest) -> HttpResponse:
 
 
 def _month_range(month: str) -> tuple[date, date]:
+    """The month's first and last day; the URL converter has kept the year in range."""
     year, number = int(month[:4]), int(month[5:7])
-    first = date(year, number, 1)
-    if not EARLIEST <= first <= LATEST:
-        raise Http404("No such month.")
-    return first, date(year, number, monthrange(year, number)[1])
+    return date(year, number, 1), date(year, number, monthrange(year, number)[1])
 
 
 @require_GET

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from tenants.access import member_required
+from tenants.access import member_required, reader_zone
 
 from . import selectors, services
 
@@ -19,7 +19,7 @@ PAGE_SIZE = 50
 def notification_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.notification_list(tenant=request.tenant, membership=request.membership)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/list.html", {"page": page})
+    return render(request, "notifications/list.html", {"page": page, "zone": reader_zone(request)})
 
 
 @member_required()

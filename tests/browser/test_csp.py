@@ -91,3 +91,24 @@ def test_an_inline_script_would_be_refused_and_reported(watched, tenant, client_
     )
     assert page.evaluate("window.__ran === true") is False
     assert any("script-src" in v for v in violations())
+
+
+def test_the_report_and_the_printable_statement_are_styled_under_the_policy(
+    watched, tenant, customer, client_user, manager, tenant_url
+):
+    """The report's layout and the statement's print rules load as a stylesheet: an inline
+    <style> is refused by style-src 'self', and the printed statement would carry the
+    navigation bar."""
+    page, violations = watched
+    sla_config(tenant, customer.plan)
+    make_ticket(client_user, priority="critical", subject="Report check")
+    sign_in(page, tenant_url("acme", "/accounts/login/"), manager.user.email, PASSWORD)
+    page.goto(tenant_url("acme", "/reports/"))
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".report-grid").first).to_have_css("display", "grid")
+    page.goto(tenant_url("acme", f"/reports/statements/{customer.pk}/2026-03/"))
+    page.wait_for_load_state("networkidle")
+    page.emulate_media(media="print")
+    expect(page.locator("header.topbar")).to_be_hidden()
+    expect(page.locator("[data-print]")).to_be_hidden()
+    assert violations() == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from escalation import services
+from escalation import api, services
 from escalation.models import Escalation, Source, Status
 from tenants.roles import Role
 from tests.conftest import login_as
@@ -79,6 +79,45 @@ def test_list_filters_and_query_count(
     assert client.get("/api/escalations/", {"level": 2}).json()["results"] == []
     bad = client.get("/api/escalations/", {"level": "x", "source": "nope", "status": "gone"})
     assert bad.status_code == 400 and {"level", "source", "status"} <= set(bad.json())
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"cursor": "garbage"}, "cursor"),
+        # A well-formed DRF cursor whose position is no timestamp.
+        ({"cursor": "cD1ub3QtYS1kYXRl"}, "cursor"),
+        ({"cursor": "bz0tMQ=="}, "cursor"),  # a negative offset
+        ({"status": ","}, "status"),  # no status at all is no filter, not "match nothing"
+        ({"status": ",,"}, "status"),
+    ],
+)
+@pytest.mark.django_db
+def test_bad_list_parameters_are_400s_naming_the_field(client, manager, setup, params, field):
+    """Like /api/tickets/: a cursor the API did not make is a 400 on `cursor`, not a 404."""
+    login_as(client, manager)
+    response = client.get("/api/escalations/", params)
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+@pytest.mark.django_db
+def test_the_next_link_still_pages_through_every_escalation(
+    client, tenant, manager, agent, setup, monkeypatch
+):
+    """The cursor check accepts the cursors the API itself makes."""
+    monkeypatch.setattr(api.EscalationPagination, "page_size", 2)
+    for _ in range(5):
+        services.escalation_open(tenant=tenant, ticket=ticket_for(tenant), source=Source.AGENT,
+                                 reason="a", requested_by=agent)  # fmt: skip
+    login_as(client, manager)
+    seen, url = [], "/api/escalations/"
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200, page.content
+        seen += [row["id"] for row in page.json()["results"]]
+        url = page.json()["next"]
+    assert len(seen) == len(set(seen)) == 5
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from escalation import services
+from escalation import services, views
 from escalation.models import (
     Escalation,
     EscalationLadder,
@@ -63,6 +63,44 @@ def test_dashboard_filters_and_counts(client, tenant, setup, manager, agent):
     assert client.get("/escalations/", {"level": "x"}).status_code == 400
     counts = client.get("/escalations/counts/").content.decode()
     assert 'data-count="open">1<' in counts and 'hx-trigger="every 15s"' in counts
+
+
+@pytest.mark.django_db
+def test_the_dashboard_says_who_a_level_without_one_owner_names(client, tenant, setup, manager,
+                                                                 agent):  # fmt: skip
+    """Not the form label "Everyone with a role": which role (or tier) is responsible."""
+    _open(tenant, setup, agent)
+    login_as(client, manager)
+    html = client.get("/escalations/").content.decode()
+    row = html.split(f">{setup.reference}</a>", 1)[1].split("</tr>", 1)[0]
+    assert "Everyone with a role" not in row
+    assert "Every team lead" in row
+
+
+@pytest.mark.django_db
+def test_a_full_dashboard_says_it_shows_only_the_first_rows(
+    client, tenant, setup, manager, agent, monkeypatch
+):
+    """Beyond the page size the list is cut: the manager is told, not left to believe that
+    these are all the escalations (the counters above count them all)."""
+    monkeypatch.setattr(views, "DASHBOARD_SIZE", 2)
+    for _ in range(3):
+        _open(tenant, ticket_for(tenant), agent)
+    login_as(client, manager)
+    html = client.get("/escalations/").content.decode()
+    assert html.count("data-escalation=") == 2
+    assert "Showing the first 2" in html
+    assert 'data-count="open">3<' in html
+    html = client.get("/escalations/", {"source": "agent", "level": "1"}).content.decode()
+    assert "Showing the first 2" in html
+    _resolve_all(tenant, manager, keep=2)
+    assert "Showing the first" not in client.get("/escalations/").content.decode()
+
+
+def _resolve_all(tenant, actor, *, keep: int) -> None:
+    for escalation in Escalation.objects.filter(tenant=tenant).order_by("id")[keep:]:
+        services.escalation_resolve(tenant=tenant, escalation=escalation, actor=actor,
+                                    outcome="done")  # fmt: skip
 
 
 @pytest.mark.django_db

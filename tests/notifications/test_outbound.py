@@ -5,7 +5,7 @@ notifications page."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, connections, transaction
@@ -187,3 +187,20 @@ def test_the_delivery_task_runs_under_its_tenants_guard(tenant, other_tenant, ag
     assert delivery.status == DeliveryStatus.FAILED
     assert "Unscoped" in delivery.last_error or "scope" in delivery.last_error.lower()
     assert notification.pk not in fake
+
+
+@pytest.mark.django_db
+def test_the_notifications_page_shows_times_in_the_readers_zone(client, tenant, agent):
+    """Like every other page: the reader's own zone, else the tenant's; never bare UTC."""
+    tenant.time_zone = "America/New_York"
+    tenant.save(update_fields=["time_zone"])
+    at = datetime(2026, 3, 2, 21, 5, tzinfo=UTC)  # 16:05 in New York, 06:05 next day in Tokyo
+    send(tenant, [agent], subject="Timed", at=at)
+    login_as(client, agent)
+    page = client.get("/notifications/").content.decode()
+    assert "16:05" in page and "America/New_York" in page
+    assert "21:05" not in page
+    agent.user.time_zone = "Asia/Tokyo"
+    agent.user.save(update_fields=["time_zone"])
+    page = client.get("/notifications/").content.decode()
+    assert "06:05" in page and "Asia/Tokyo" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.conf import settings
 
 from tests.conftest import login_as
 from tests.factories import CustomerFactory
@@ -36,7 +37,9 @@ def test_it_shows_the_customers_month(lead_client, world, customer):
     assert breached == {(late, "first_response"), (late, "resolution"), (met, "resolution")}
     html = response.content.decode()
     assert "Service level statement: Initech" in html
-    assert "@media print" in html
+    # Its print rules come from a stylesheet (an inline <style> would be refused by the CSP).
+    assert "css/reports.css" in html and "<style" not in html
+    assert "@media print" in (settings.BASE_DIR / "static/css/reports.css").read_text()
     assert world["umbrella"].reference not in html
 
 
@@ -49,7 +52,9 @@ def test_another_month_is_empty(lead_client, world, customer):
     )
 
 
-@pytest.mark.parametrize("month", ["2026-13", "2026-00", "1999-12", "26-03", "2026-3"])
+@pytest.mark.parametrize(
+    "month", ["2026-13", "2026-00", "1999-12", "26-03", "2026-3", "0000-01", "2200-01"]
+)
 def test_a_month_that_is_not_one_is_a_404(lead_client, customer, month):
     assert _get(lead_client, f"/reports/statements/{customer.pk}/{month}/").status_code == 404
 
