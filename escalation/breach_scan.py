@@ -95,13 +95,19 @@ def _events(applied: list[DueClock], now: datetime) -> tuple[list[NewEvent], lis
         # The data JSON by hand (thousands a batch): ints, and the metric JSON-encoded once.
         base = f'{{"clock": {int(clock.pk)}, "metric": {_metric_json(clock.metric)}, ' \
                f'"cycle": {int(new.cycle)}'  # fmt: skip
-        for percent in due.warned:
+        for percent, crossed_at in zip(due.warned, due.outcome.warned_at, strict=True):
+            # In the history at the instant it was crossed (before a breach the same pass
+            # records at the deadline); escalated only while the deadline has not passed: a
+            # breach supersedes its warnings (the breach escalates).
             history.append(NewEvent(
                 clock.tenant_id, clock.ticket_id, EventKind.SLA_WARNING, "sla",
-                f"{label}: {percent}% used", RawJson(f'{base}, "percent": {int(percent)}}}'), now,
+                f"{label}: {percent}% used", RawJson(f'{base}, "percent": {int(percent)}}}'),
+                crossed_at,
             ))  # fmt: skip
-            hand_off.append(SlaEvent(clock.tenant_id, clock.ticket_id, clock.pk, clock.metric,
-                                     new.cycle, Source.SLA_WARNING, percent, now))  # fmt: skip
+            if not due.deadline_passed:
+                hand_off.append(SlaEvent(clock.tenant_id, clock.ticket_id, clock.pk,
+                                         clock.metric, new.cycle, Source.SLA_WARNING, percent,
+                                         crossed_at))  # fmt: skip
         if due.deadline_passed:
             history.append(NewEvent(
                 clock.tenant_id, clock.ticket_id, EventKind.SLA_BREACHED, "sla",

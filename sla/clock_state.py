@@ -345,6 +345,7 @@ class ScanOutcome:
     warned: tuple[int, ...]
     breached: bool
     capped: bool = False
+    warned_at: tuple[datetime, ...] = ()  # when each threshold in `warned` was crossed
 
 
 PAUSE_CAP_NOTE = "Resumed: paused longer than the policy allows"
@@ -364,14 +365,18 @@ def scan_step(state: ClockState, rules: ClockRules, now: datetime) -> ScanOutcom
         capped = True
     if state.status != RUNNING or state.breached_at is not None or state.due_at is None:
         return ScanOutcome(_with_alert(state, rules), (), False, capped)
-    warned = tuple(
-        p for p in rules.warning_thresholds
-        if p > state.warned_percent and threshold_instant(state, rules, p) <= now
-    )  # fmt: skip
+    crossed = [
+        (p, at) for p in rules.warning_thresholds if p > state.warned_percent
+        for at in (threshold_instant(state, rules, p),) if at <= now
+    ]  # fmt: skip
+    warned = tuple(p for p, _at in crossed)
+    # Each threshold was crossed at its own instant (a scan that comes late records them
+    # where they belong, before a breach at the deadline), never later than now.
+    warned_at = tuple(min(at, state.due_at) for _p, at in crossed)
     breached = now >= state.due_at
     if breached:  # nothing left to alert on: one copy of the state
         new = _evolve(state, status=BREACHED, breached_at=state.due_at, next_alert_at=None,
                       warned_percent=warned[-1] if warned else state.warned_percent)
-        return ScanOutcome(new, warned, True, capped)
+        return ScanOutcome(new, warned, True, capped, warned_at)
     new = _evolve(state, warned_percent=warned[-1]) if warned else state
-    return ScanOutcome(_with_alert(new, rules), warned, False, capped)
+    return ScanOutcome(_with_alert(new, rules), warned, False, capped, warned_at)

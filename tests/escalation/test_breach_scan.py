@@ -94,6 +94,36 @@ def test_warnings_once_per_threshold_then_the_breach_at_the_deadline(
 
 
 @pytest.mark.django_db
+def test_a_late_scan_records_warnings_where_they_were_crossed_and_escalates_only_the_breach(
+    tenant, client_user, policy, lead, manager
+):
+    ladder(tenant, [role_level(Role.TEAM_LEAD)],
+           sources=[Source.SLA_BREACH, Source.SLA_WARNING])  # fmt: skip
+    ticket = critical(tenant, client_user)
+    # No scan ran until well past the first response deadline (the beat was down).
+    late = sla_scan_cross_tenant(now=T0 + timedelta(hours=2, minutes=1))
+    assert (late.warned, late.breached) == (3, 1)
+    history = list(
+        TicketEvent.objects.filter(ticket=ticket, kind__in=["sla_warning", "sla_breached"],
+                                   data__metric="first_response")
+        .order_by("created_at", "id")
+    )  # fmt: skip
+    # In the order it happened: 50 %, 75 %, then the breach at the deadline; not the
+    # warnings stamped at the scan's time after the breach.
+    assert [(e.kind, e.data.get("percent")) for e in history] == [
+        ("sla_warning", 50), ("sla_warning", 75), ("sla_breached", None),
+    ]  # fmt: skip
+    deadline = T0 + timedelta(hours=1)
+    assert history[0].created_at < history[1].created_at < deadline == history[2].created_at
+    # The breach supersedes its own warnings: escalated once, as a breach. The resolution
+    # clock, still running, is escalated at its 50 %.
+    assert sorted(Escalation.objects.filter(ticket=ticket).values_list(
+        "source", "metric", "threshold")) == [
+        (Source.SLA_BREACH, "first_response", 0), (Source.SLA_WARNING, "resolution", 50),
+    ]  # fmt: skip
+
+
+@pytest.mark.django_db
 def test_an_answer_after_the_breach_still_records_when_it_came(
     tenant, client_user, agent, policy
 ):
