@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenants.models import Membership, Tenant
+from tenants.scoping import tenant_scope
 
 from .intake import inbound_process
 from .models import PROBLEM_STATUSES, InboundEmail, InboundStatus
@@ -25,6 +26,9 @@ def _waiting() -> Q:
 
 def inbound_process_cross_tenant(*, inbound_id: int, approved: bool = False) -> str | None:
     """Process one delivery if it still waits; returns its new status (None: nothing to do).
+
+    The row is found and locked across tenants (its id is all the task has); the intake then
+    runs in `tenant_scope` of the row's tenant, as every per-tenant job does.
 
     Race-free: the row is locked with SKIP LOCKED and must still be waiting, so two workers
     (a re-queued task and the original, or three deliveries' tasks) never process it twice;
@@ -42,7 +46,10 @@ def inbound_process_cross_tenant(*, inbound_id: int, approved: bool = False) -> 
         )
         if inbound is None:
             return None
-        inbound_process(tenant=inbound.tenant, inbound=inbound, approved=approved)
+        # The row's tenant is known from here on: everything the intake reads or writes runs
+        # under that tenant's guard (a query on tenant data not scoped to it raises).
+        with tenant_scope(inbound.tenant):
+            inbound_process(tenant=inbound.tenant, inbound=inbound, approved=approved)
         return inbound.status
 
 
