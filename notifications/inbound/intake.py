@@ -72,8 +72,12 @@ def inbound_process(*, tenant: Tenant, inbound: InboundEmail, approved: bool = F
     try:
         parsed = email_parse(bytes(inbound.raw_mime))
     except Exception:  # noqa: BLE001 - any parser failure: keep the mail, show it to admins
-        _mark(inbound, InboundStatus.FAILED, "The message could not be parsed.",
-              error=traceback.format_exc(limit=5))
+        _mark(
+            inbound,
+            InboundStatus.FAILED,
+            "The message could not be parsed.",
+            error=traceback.format_exc(limit=5),
+        )
         return _save(inbound)
     try:
         _process_parsed_once_more_on_conflict(
@@ -83,13 +87,18 @@ def inbound_process(*, tenant: Tenant, inbound: InboundEmail, approved: bool = F
         raise  # transient: the task retries with the row still waiting
     except ValidationError as error:
         _forget_attempt(inbound)
-        _mark(inbound, InboundStatus.FAILED, "The ticket service refused it.",
-              error="; ".join(error.messages)[:5000])
+        _mark(
+            inbound,
+            InboundStatus.FAILED,
+            "The ticket service refused it.",
+            error="; ".join(error.messages)[:5000],
+        )
     except Exception:  # noqa: BLE001 - a bug must not re-queue the mail forever: shown instead
         logger.exception("Inbound email %s could not be processed", inbound.pk)
         _forget_attempt(inbound)
-        _mark(inbound, InboundStatus.FAILED, "Processing failed.",
-              error=traceback.format_exc(limit=5))
+        _mark(
+            inbound, InboundStatus.FAILED, "Processing failed.", error=traceback.format_exc(limit=5)
+        )
     return _save(inbound)
 
 
@@ -134,7 +143,8 @@ def _process_parsed(
         return _mark(inbound, InboundStatus.IGNORED, auto)
     # One query for the sender's hourly limit here and the acknowledgement caps later.
     counts = selectors.intake_counts(
-        tenant=tenant, sender=sender_address,
+        tenant=tenant,
+        sender=sender_address,
         sender_since=selectors.hour_before(inbound.received_at),
         acks_since=selectors.hour_before(timezone.now()),
     )
@@ -152,8 +162,9 @@ def _process_parsed(
     )
     if _thread_in(tenant=tenant, inbound=inbound, parsed=parsed, sender=sender):
         return None
-    return _new_ticket(tenant=tenant, inbound=inbound, parsed=parsed, sender=sender,
-                       approved=approved)
+    return _new_ticket(
+        tenant=tenant, inbound=inbound, parsed=parsed, sender=sender, approved=approved
+    )
 
 
 def _thread_in(
@@ -164,7 +175,9 @@ def _thread_in(
         return False
     ticket = match.ticket
     belongs = sender_belongs_on_ticket(
-        ticket=ticket, sender=sender.address, member=sender.member,
+        ticket=ticket,
+        sender=sender.address,
+        member=sender.member,
         # (only a sender without a membership here is judged by its domain)
         domain_customer=sender.domain_customer if sender.member is None else None,
     )
@@ -172,8 +185,11 @@ def _thread_in(
         if match.by == "reply_address":
             # The unguessable address was used, but by someone not on the ticket (a forward?):
             # an agent decides; nothing is appended and no one is added.
-            _mark(inbound, InboundStatus.HELD,
-                  f"Reply address of {ticket.reference} used by an address not on the ticket.")
+            _mark(
+                inbound,
+                InboundStatus.HELD,
+                f"Reply address of {ticket.reference} used by an address not on the ticket.",
+            )
             return True
         return False  # a guessed reference or a borrowed Message-ID: never appended
     if sender.member is not None and sender.member.is_staff_member:
@@ -198,7 +214,11 @@ def _thread_in(
 
 
 def _new_ticket(
-    *, tenant: Tenant, inbound: InboundEmail, parsed: ParsedEmail, sender: Sender,
+    *,
+    tenant: Tenant,
+    inbound: InboundEmail,
+    parsed: ParsedEmail,
+    sender: Sender,
     approved: bool,
 ) -> None:
     intake = selectors.inbound_settings_get(tenant=tenant)
@@ -206,8 +226,9 @@ def _new_ticket(
         return _mark(inbound, InboundStatus.HELD, "Mail from a staff address: not a requester.")
     requester = sender.member if sender.known_client else None
     if requester is None:
-        requester = _contact_for(tenant=tenant, inbound=inbound, sender=sender,
-                                 intake=intake, approved=approved)
+        requester = _contact_for(
+            tenant=tenant, inbound=inbound, sender=sender, intake=intake, approved=approved
+        )
         if requester is None:
             return None
     priority = selectors.default_priority_get(tenant=tenant, settings=intake)
@@ -228,8 +249,13 @@ def _new_ticket(
     inbound.ticket = ticket
     _mark(inbound, InboundStatus.TICKET_CREATED, f"New ticket {ticket.reference}.")
     _acknowledge(
-        tenant=tenant, inbound=inbound, intake=intake, template="ticket_created",
-        recipient=sender.address, known=sender.known_client, ticket=ticket,
+        tenant=tenant,
+        inbound=inbound,
+        intake=intake,
+        template="ticket_created",
+        recipient=sender.address,
+        known=sender.known_client,
+        ticket=ticket,
         echo={"subject": ticket.subject, "requester_name": requester.user.full_name},
         counts=sender.ack_counts,
     )
@@ -237,7 +263,11 @@ def _new_ticket(
 
 
 def _contact_for(
-    *, tenant: Tenant, inbound: InboundEmail, sender: Sender, intake: InboundSettings,
+    *,
+    tenant: Tenant,
+    inbound: InboundEmail,
+    sender: Sender,
+    intake: InboundSettings,
     approved: bool,
 ) -> Membership | None:
     """A requester for a sender who is not a client user yet, or None (row marked)."""
@@ -259,9 +289,17 @@ def _contact_for(
         )
     if intake.unknown_sender_action == UnknownSenderAction.REFUSE and not approved:
         _mark(inbound, InboundStatus.REFUSED, "Unknown sender: refused.")
-        _acknowledge(tenant=tenant, inbound=inbound, intake=intake, template="inbound_refused",
-                     recipient=sender.address, known=False, ticket=None, echo={},
-                     counts=sender.ack_counts)
+        _acknowledge(
+            tenant=tenant,
+            inbound=inbound,
+            intake=intake,
+            template="inbound_refused",
+            recipient=sender.address,
+            known=False,
+            ticket=None,
+            echo={},
+            counts=sender.ack_counts,
+        )
         return None
     _mark(inbound, InboundStatus.HELD, "Unknown sender: held for review.")
     return None
@@ -284,23 +322,39 @@ def _oversize(*, tenant: Tenant, inbound: InboundEmail) -> None:
     try:
         parsed = email_parse(bytes(inbound.raw_mime))
         auto = classify.auto_reason(
-            parsed.header, content_type=parsed.content_type,
-            envelope_sender=_envelope_sender(inbound), from_address=inbound.from_address,
+            parsed.header,
+            content_type=parsed.content_type,
+            envelope_sender=_envelope_sender(inbound),
+            from_address=inbound.from_address,
             message_id_is_ours=tokens.message_id_ours(parsed.message_id) is not None,
         )
     except Exception:  # noqa: BLE001
         auto = "could not be parsed"
     member = selectors.member_by_email(tenant=tenant, email=inbound.from_address)
     _acknowledge(
-        tenant=tenant, inbound=inbound, intake=selectors.inbound_settings_get(tenant=tenant),
-        template="inbound_oversize", recipient=inbound.from_address,
-        known=member is not None and member.is_client, ticket=None, echo={}, auto=auto,
+        tenant=tenant,
+        inbound=inbound,
+        intake=selectors.inbound_settings_get(tenant=tenant),
+        template="inbound_oversize",
+        recipient=inbound.from_address,
+        known=member is not None and member.is_client,
+        ticket=None,
+        echo={},
+        auto=auto,
     )
 
 
 def _acknowledge(
-    *, tenant: Tenant, inbound: InboundEmail, intake: InboundSettings, template: str,
-    recipient: str, known: bool, ticket: Ticket | None, echo: dict, auto: str = "",
+    *,
+    tenant: Tenant,
+    inbound: InboundEmail,
+    intake: InboundSettings,
+    template: str,
+    recipient: str,
+    known: bool,
+    ticket: Ticket | None,
+    echo: dict,
+    auto: str = "",
     counts: tuple[int, int] | None = None,
 ) -> None:
     to_recipient, by_tenant = counts or _ack_counts(tenant=tenant, recipient=recipient)
@@ -334,13 +388,15 @@ def _acknowledge(
         return
     reply_to = (
         tokens.reply_address(tenant_id=tenant.pk, ticket_id=ticket.pk)
-        if ticket else (tenant.inbound_email or django_settings.DEFAULT_FROM_EMAIL)
+        if ticket
+        else (tenant.inbound_email or django_settings.DEFAULT_FROM_EMAIL)
     )
     acknowledgement_send_on_commit(
         ack=decision,
         reply_to=reply_to,
         message_id=tokens.message_id_new(tenant_id=tenant.pk, ticket_id=ticket.pk if ticket else 0),
-        in_reply_to=inbound.message_id if not inbound.message_id.endswith("@no-message-id>")
+        in_reply_to=inbound.message_id
+        if not inbound.message_id.endswith("@no-message-id>")
         else "",
         tenant=tenant,
     )
@@ -372,9 +428,7 @@ def _envelope_sender(inbound: InboundEmail) -> str | None:
 
 
 def _our_addresses(tenant: Tenant) -> set[str]:
-    return {
-        a.lower() for a in (tenant.inbound_email, django_settings.DEFAULT_FROM_EMAIL) if a
-    }
+    return {a.lower() for a in (tenant.inbound_email, django_settings.DEFAULT_FROM_EMAIL) if a}
 
 
 def _mark(inbound: InboundEmail, status: str, reason: str, *, error: str = "") -> None:
@@ -387,7 +441,15 @@ def _save(inbound: InboundEmail) -> None:
     inbound.processed_at = timezone.now()  # the end of processing: the bench's lag is to here
     inbound.save(
         update_fields=[
-            "status", "reason", "error", "attempts", "processed_at", "ticket", "reply_message",
-            "ack_to", "ack_template", "ack_at",
+            "status",
+            "reason",
+            "error",
+            "attempts",
+            "processed_at",
+            "ticket",
+            "reply_message",
+            "ack_to",
+            "ack_template",
+            "ack_at",
         ]
     )
