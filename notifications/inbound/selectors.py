@@ -5,22 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 
 from sla.models import Priority
+from tenants.bulk import columns_of, select_instances
 from tenants.models import Customer, Membership, Tenant
 
 from .models import PROBLEM_STATUSES, InboundEmail, InboundSettings, InboundStatus
 
 
 def inbound_settings_get(*, tenant: Tenant) -> InboundSettings:
-    """The tenant's intake settings (unsaved defaults when it has none)."""
-    found = (
-        InboundSettings.objects.for_tenant(tenant)
-        .select_related("catch_all_customer", "default_priority")
-        .first()
+    """The tenant's intake settings (unsaved defaults when it has none). Read for every
+    delivery, so written out; the catch-all customer and the default priority are loaded
+    when used (the latter for every new ticket, by `default_priority_get`)."""
+    found = select_instances(
+        InboundSettings,
+        f"SELECT {columns_of(InboundSettings)} FROM {InboundSettings._meta.db_table} "  # noqa: S608
+        "WHERE tenant_id = %s",
+        [tenant.pk],
     )
-    return found or InboundSettings(tenant=tenant)
+    if not found:
+        return InboundSettings(tenant=tenant)
+    found[0].tenant = tenant
+    return found[0]
 
 
 def default_priority_get(*, tenant: Tenant, settings: InboundSettings) -> Priority | None:
@@ -103,26 +111,38 @@ class IntakeCounts:
     acks_by_tenant: int  # automatic answers by the whole tenant since `acks_since`
 
 
+_INTAKE_COUNTS_SQL = """
+SELECT
+    count(*) FILTER (WHERE from_address = %(sender)s AND received_at >= %(sender_since)s
+                     AND status <> %(duplicate)s),
+    count(*) FILTER (WHERE ack_at >= %(acks_since)s AND ack_to = %(recipient)s),
+    count(*) FILTER (WHERE ack_at >= %(acks_since)s)
+FROM {table}
+WHERE tenant_id = %(tenant_id)s
+  AND ((from_address = %(sender)s AND received_at >= %(sender_since)s
+        AND status <> %(duplicate)s)
+       OR ack_at >= %(acks_since)s)
+"""
+
+
 def intake_counts(
     *, tenant: Tenant, sender: str, sender_since: datetime, acks_since: datetime
 ) -> IntakeCounts:
     """The sender's hourly count and both acknowledgement counts in one query (one index
     scan each for the sender and the answers, OR-ed: the same figures as
-    `sender_count_since` and `acks_since`)."""
-    from_sender = Q(from_address=sender, received_at__gte=sender_since) & ~Q(
-        status=InboundStatus.DUPLICATE
-    )
-    answered = Q(ack_at__gte=acks_since)
-    counts = (
-        InboundEmail.objects.for_tenant(tenant)
-        .filter(from_sender | answered)
-        .aggregate(
-            from_sender=Count("pk", filter=from_sender),
-            to_recipient=Count("pk", filter=answered & Q(ack_to=sender.lower())),
-            by_tenant=Count("pk", filter=answered),
-        )
-    )
-    return IntakeCounts(counts["from_sender"], counts["to_recipient"], counts["by_tenant"])
+    `sender_count_since` and `acks_since`). Written out: it runs for every delivery, and
+    the ORM's compilation of this aggregate cost ten times the statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INTAKE_COUNTS_SQL.format(table=InboundEmail._meta.db_table),
+            {
+                "tenant_id": tenant.pk, "sender": sender, "sender_since": sender_since,
+                "acks_since": acks_since, "recipient": sender.lower(),
+                "duplicate": InboundStatus.DUPLICATE.value,
+            },
+        )  # fmt: skip
+        from_sender, to_recipient, by_tenant = cursor.fetchone()
+    return IntakeCounts(from_sender, to_recipient, by_tenant)
 
 
 def hour_before(at: datetime) -> datetime:
