@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -94,19 +95,7 @@ def select_joined(
     """`select_instances` for a join: each row selects `columns_of(model)` of every model in
     turn and becomes a tuple of instances (None for a model whose primary key is NULL: the
     missing side of an outer join)."""
-    plans = []
-    start = 0
-    for model in models:
-        fields = model._meta.concrete_fields
-        converters = []
-        for index, field in enumerate(fields):
-            functions = field.get_db_converters(connection)
-            if functions:
-                converters.append((index, functions, field.get_col(model._meta.db_table)))
-        pk_index = fields.index(model._meta.pk)
-        names = [field.attname for field in fields]
-        plans.append((model, start, start + len(fields), pk_index, names, converters))
-        start += len(fields)
+    plans = _loading_plans(tuple(models))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -126,6 +115,27 @@ def select_joined(
     return found
 
 
+@lru_cache(maxsize=64)
+def _loading_plans(models: tuple[type[Model], ...]) -> list[tuple]:
+    """For each model of a `select_joined` row: its slice of the row, its primary key's index,
+    its attribute names and the converters of the fields that have some."""
+    plans = []
+    start = 0
+    for model in models:
+        fields = model._meta.concrete_fields
+        converters = []
+        for index, field in enumerate(fields):
+            functions = field.get_db_converters(connection)
+            if functions:
+                converters.append((index, functions, field.get_col(model._meta.db_table)))
+        pk_index = fields.index(model._meta.pk)
+        names = [field.attname for field in fields]
+        plans.append((model, start, start + len(fields), pk_index, names, converters))
+        start += len(fields)
+    return plans
+
+
+@lru_cache(maxsize=256)
 def columns_of(model: type[Model], alias: str = "") -> str:
     """The concrete columns of `model`, in field order, for `select_instances`' queries."""
     prefix = f"{alias}." if alias else ""

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from sla.models import Priority
+from tenants import selectors as tenant_selectors
 from tenants.bulk import columns_of, select_instances
 from tenants.models import Customer, Membership, Tenant
 
@@ -39,17 +40,8 @@ def default_priority_get(*, tenant: Tenant, settings: InboundSettings) -> Priori
 
 
 def member_by_email(*, tenant: Tenant, email: str) -> Membership | None:
-    if not email:
-        return None
     # (the user for the acknowledgement's name; the customer is only ever compared by id)
-    members = Membership.objects.for_tenant(tenant).select_related("user").filter(is_active=True)
-    # Addresses are stored lower-case (UserManager): the unique index answers at once. One
-    # stored otherwise (edited by hand) is still found by the case-blind match, a scan of
-    # every user (no index on UPPER(email)), so it is only the fallback.
-    return (
-        members.filter(user__email=email.lower()).first()
-        or members.filter(user__email__iexact=email).first()
-    )
+    return tenant_selectors.active_member_by_email(tenant=tenant, email=email)
 
 
 def customer_by_email_domain(*, tenant: Tenant, email: str) -> Customer | None:
