@@ -44,7 +44,7 @@ def test_a_known_clients_new_ticket(acme, client_user):
     # acknowledgement caps, the sender's membership (no domain lookup for a member), the
     # intake settings and default priority; then ticket_create (the policy in force and its
     # targets in one statement) and the acknowledgement's outbox rows; the row's update.
-    assert len(queries) <= 24, "\n".join(q[:100] for q in queries)
+    assert len(queries) <= 23, "\n".join(q[:100] for q in queries)
     assert not any('"tenants_customer"."email_domains" @>' in q for q in queries)
 
 
