@@ -154,14 +154,18 @@ def backend_cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+WORKER_APPLICATION = "bench-inbound-worker"  # the worker's connections say so to PostgreSQL
+
+
 def poll_backends(seen: dict[int, float]) -> None:
-    """Record the CPU seconds of this database's other backends (the worker's) by pid."""
+    """Record the CPU seconds of the worker's database backends by pid."""
     from django.db import connections
 
     with connections["default"].cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
+            "AND application_name = %s",
+            [WORKER_APPLICATION],
         )
         for (pid,) in cursor.fetchall():
             seen[pid] = max(seen.get(pid, 0.0), backend_cpu_seconds([pid]))
@@ -232,7 +236,12 @@ def start_worker(workers: int) -> subprocess.Popen:
         "--without-mingle",
         "--without-heartbeat",
     ]
-    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **ENV}, start_new_session=True)
+    env = {
+        **os.environ,
+        **ENV,
+        "DATABASE_URL": f"{BENCH_URL}?application_name={WORKER_APPLICATION}",
+    }
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -298,8 +307,17 @@ def main() -> None:
         for i in range(posters)
     ]
     began = time.perf_counter()
+    # The worker's database backends: polled while it runs (from here when it parses during
+    # the posting), since Celery's Django fixup recycles a process's connection every
+    # CELERY_DB_REUSE_MAX tasks (a closed backend's CPU is its last reading).
+    worker_backends: dict[int, float] = {}
     with multiprocessing.get_context("fork").Pool(options.posters) as pool:
-        results = pool.map(post_range, chunks)
+        posting = pool.map_async(post_range, chunks)
+        while not posting.ready():
+            if not options.accept_first:
+                poll_backends(worker_backends)
+            posting.wait(0.5)
+        results = posting.get()
     accept_seconds = time.perf_counter() - began
     timings = [t for chunk, _cpu, _db in results for t in chunk]
     webhook_cpu = sum(cpu for _t, cpu, _db in results)
@@ -313,10 +331,6 @@ def main() -> None:
     acks = Delivery.objects.cross_tenant().filter(
         created_at__gte=run_began, status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
     )
-    # The worker's database backends: polled while it runs, since Celery's Django fixup
-    # recycles a process's connection every CELERY_DB_REUSE_MAX tasks (a closed backend's
-    # CPU is its last reading).
-    worker_backends: dict[int, float] = {}
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         poll_backends(worker_backends)
