@@ -105,25 +105,25 @@ class IntakeCounts:
 
 _INTAKE_COUNTS_SQL = """
 SELECT
-    count(*) FILTER (WHERE from_address = %(sender)s AND received_at >= %(sender_since)s
-                     AND status <> %(duplicate)s),
-    count(*) FILTER (WHERE ack_at >= %(acks_since)s AND ack_to = %(recipient)s),
-    count(*) FILTER (WHERE ack_at >= %(acks_since)s)
-FROM {table}
-WHERE tenant_id = %(tenant_id)s
-  AND ((from_address = %(sender)s AND received_at >= %(sender_since)s
-        AND status <> %(duplicate)s)
-       OR ack_at >= %(acks_since)s)
+    (SELECT count(*) FROM {table}
+     WHERE tenant_id = %(tenant_id)s AND from_address = %(sender)s
+       AND received_at >= %(sender_since)s AND status <> %(duplicate)s),
+    (SELECT count(*) FROM {table}
+     WHERE tenant_id = %(tenant_id)s AND ack_to = %(recipient)s AND ack_at >= %(acks_since)s),
+    (SELECT count(*) FROM {table}
+     WHERE tenant_id = %(tenant_id)s AND ack_at >= %(acks_since)s)
 """
 
 
 def intake_counts(
     *, tenant: Tenant, sender: str, sender_since: datetime, acks_since: datetime
 ) -> IntakeCounts:
-    """The sender's hourly count and both acknowledgement counts in one query (one index
-    scan each for the sender and the answers, OR-ed: the same figures as
-    `sender_count_since` and `acks_since`). Written out: it runs for every delivery, and
-    the ORM's compilation of this aggregate cost ten times the statement."""
+    """The sender's hourly count and both acknowledgement counts in one statement (the same
+    figures as `sender_count_since` and `acks_since`): three scalar subqueries, each on its
+    own index (the tenant's answers of the hour by an index-only scan of inbound_ack_tenant_idx,
+    not a heap scan of every such row as one OR-ed scan did: half the server's time with
+    2,000 answers in the hour). Written out: it runs for every delivery, and the ORM's
+    compilation of the aggregate cost ten times the statement."""
     with connection.cursor() as cursor:
         cursor.execute(
             _INTAKE_COUNTS_SQL.format(table=InboundEmail._meta.db_table),
