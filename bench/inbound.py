@@ -22,11 +22,13 @@ counted against, so every run starts alike.
    steady arrival rate rather than behind a burst. With `--accept-first` the worker starts
    only after the last acceptance: the webhook and the parse are measured apart (parsed/s
    from the worker's first ticket; the lag then means nothing).
-3. Then it waits for the worker: printed are messages/s parsed into tickets (from the first
-   acceptance to the last ticket), the p50/p95/max lag from acceptance (row received) to
-   ticket (row processed), the rows' statuses, and CPU milliseconds per message: the
-   posters' Python inside the requests and their database backends (the webhook), the
-   worker's processes and their backends (parse, acknowledgement delivery, Celery). CPU per
+3. Then it waits for the worker, until every message is parsed and every acknowledgement
+   the run wrote is delivered (they queue behind the parses): printed are messages/s parsed
+   into tickets (from the first acceptance to the last ticket), the p50/p95/max lag from
+   acceptance (row received) to ticket (row processed), the rows' statuses, and CPU
+   milliseconds per message: the posters' Python inside the requests and their database
+   backends (the webhook), the worker's processes and their backends, polled while it runs
+   (parse, acknowledgement delivery, Celery). CPU per
    message is the figure to compare on a busy machine; the rates follow the machine's load
    (printed too). Targets: >= 400/s accepted, >= 100/s parsed, p95 lag <= 5 s.
 """
@@ -109,7 +111,8 @@ def age_earlier_runs() -> None:
 
     shift = timedelta(hours=2)
     InboundEmail.objects.cross_tenant().filter(received_at__gt=timezone.now() - shift).update(
-        received_at=F("received_at") - shift, ack_at=F("ack_at") - shift,
+        received_at=F("received_at") - shift,
+        ack_at=F("ack_at") - shift,
         processed_at=F("processed_at") - shift,
     )
     from django.db import connection
@@ -149,6 +152,23 @@ def backend_cpu_seconds(pids: list[int]) -> float:
         except (OSError, IndexError, ValueError):
             pass
     return total / os.sysconf("SC_CLK_TCK")
+
+
+WORKER_APPLICATION = "bench-inbound-worker"  # the worker's connections say so to PostgreSQL
+
+
+def poll_backends(seen: dict[int, float]) -> None:
+    """Record the CPU seconds of the worker's database backends by pid."""
+    from django.db import connections
+
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = %s",
+            [WORKER_APPLICATION],
+        )
+        for (pid,) in cursor.fetchall():
+            seen[pid] = max(seen.get(pid, 0.0), backend_cpu_seconds([pid]))
 
 
 def post_range(args: tuple[str, int, int, list[str], float]) -> tuple[list[float], float, float]:
@@ -200,11 +220,28 @@ def post_range(args: tuple[str, int, int, list[str], float]) -> tuple[list[float
 
 def start_worker(workers: int) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool", "prefork",
-        "--concurrency", str(workers), "--loglevel", "WARNING", "--without-gossip",
-        "--without-mingle", "--without-heartbeat",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "helpdesk",
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        str(workers),
+        "--loglevel",
+        "WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
     ]
-    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **ENV}, start_new_session=True)
+    env = {
+        **os.environ,
+        **ENV,
+        "DATABASE_URL": f"{BENCH_URL}?application_name={WORKER_APPLICATION}",
+    }
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -218,16 +255,22 @@ def main() -> None:
     parser.add_argument("--posters", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
-        "--rate", type=float, default=0,
+        "--rate",
+        type=float,
+        default=0,
         help="post at this many messages/s in all (0: as fast as the webhook takes them)",
     )
     parser.add_argument(
-        "--tenants", type=int, default=1, choices=[1, 2, 3, 4],
+        "--tenants",
+        type=int,
+        default=1,
+        choices=[1, 2, 3, 4],
         help="spread the messages over this many demo tenants (each numbers its tickets "
         "under its own lock, so tenants are parsed in parallel)",
     )
     parser.add_argument(
-        "--accept-first", action="store_true",
+        "--accept-first",
+        action="store_true",
         help="start the worker only once every message is accepted: the webhook and the "
         "parse are measured apart (parsed/s counts from the worker's start; lag is then "
         "meaningless)",
@@ -237,27 +280,44 @@ def main() -> None:
     setup()
     from django.db import connections
     from django.db.models import F
+    from django.utils import timezone
 
     from notifications.inbound.models import InboundEmail, InboundStatus
+    from notifications.outbound.models import Delivery, DeliveryStatus
     from tenants.models import Tenant
 
     # Each tenant's own inbound address (the demo gives two of them real-looking ones).
     by_slug = dict(Tenant.objects.values_list("slug", "inbound_email"))
     addresses = [by_slug[slug] for slug in SLUGS[: options.tenants]]
     run = uuid.uuid4().hex[:10]
+    run_began = timezone.now()
     if not options.accept_first:
         worker = start_worker(options.workers)
         time.sleep(3)  # let the worker connect to the broker (a real process: bounded wait)
     connections.close_all()
     size, posters = options.messages, options.posters
     chunks = [
-        (run, i * size // posters, (i + 1) * size // posters, addresses,
-         posters / options.rate if options.rate else 0.0)
+        (
+            run,
+            i * size // posters,
+            (i + 1) * size // posters,
+            addresses,
+            posters / options.rate if options.rate else 0.0,
+        )
         for i in range(posters)
     ]
     began = time.perf_counter()
+    # The worker's database backends: polled while it runs (from here when it parses during
+    # the posting), since Celery's Django fixup recycles a process's connection every
+    # CELERY_DB_REUSE_MAX tasks (a closed backend's CPU is its last reading).
+    worker_backends: dict[int, float] = {}
     with multiprocessing.get_context("fork").Pool(options.posters) as pool:
-        results = pool.map(post_range, chunks)
+        posting = pool.map_async(post_range, chunks)
+        while not posting.ready():
+            if not options.accept_first:
+                poll_backends(worker_backends)
+            posting.wait(0.5)
+        results = posting.get()
     accept_seconds = time.perf_counter() - began
     timings = [t for chunk, _cpu, _db in results for t in chunk]
     webhook_cpu = sum(cpu for _t, cpu, _db in results)
@@ -266,16 +326,20 @@ def main() -> None:
         worker = start_worker(options.workers)
     children_before = os.times()
     rows = InboundEmail.objects.cross_tenant().filter(message_id__startswith=f"<bench-{run}-")
+    # This run's acknowledgements (queued behind the parses): the worker is stopped only once
+    # they are delivered, so its CPU covers them.
+    acks = Delivery.objects.cross_tenant().filter(
+        created_at__gte=run_began, status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
+    )
     deadline = time.monotonic() + 600
-    while rows.filter(status=InboundStatus.RECEIVED).exists() and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        poll_backends(worker_backends)
+        if not rows.filter(status=InboundStatus.RECEIVED).exists() and not acks.exists():
+            break
         time.sleep(0.5)
-    # The worker's own database backends (it keeps its connections): their CPU so far.
-    with connections["default"].cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
-        )
-        worker_db_cpu = backend_cpu_seconds([pid for (pid,) in cursor.fetchall()])
+    poll_backends(worker_backends)
+    worker_db_cpu = sum(worker_backends.values())
+    acks_left = acks.count()
     os.kill(worker.pid, signal.SIGTERM)  # warm shutdown: the pool's children end with it
     try:
         worker.wait(timeout=60)
@@ -327,6 +391,7 @@ def main() -> None:
         "worker_cpu_ms_per_message": round(worker_cpu * 1000 / options.messages, 2),
         "worker_db_cpu_ms_per_message": round(worker_db_cpu * 1000 / options.messages, 2),
         "statuses": statuses,
+        "acknowledgements_undelivered": acks_left,
     }
     print(json.dumps(figures, indent=2))
 

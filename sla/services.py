@@ -34,16 +34,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+
+from tenants.bulk import columns_of, select_joined
 
 from . import clock_state as core
 from .clock_rows import STATE_FIELDS, rules_of, state_apply, state_of
 from .clock_state import ClockRules, TicketDeadlines, Transition
 from .durations import format_duration
 from .models import (
+    Calendar,
     ClockSegment,
     ClockStatus,
     Metric,
@@ -55,7 +59,6 @@ from .models import (
     Target,
 )
 from .ports import SlaTicket
-from .selectors import policy_in_force
 
 if TYPE_CHECKING:
     from tenants.models import Tenant
@@ -180,19 +183,12 @@ def clocks_plan(*, tenant: Tenant, plan: Plan, priority: Priority, at: datetime)
     No policy yet: no clocks (and `policy` None). A metric without a target for the priority
     simply gets no clock.
     """
-    policy = policy_in_force(tenant=tenant, plan=plan, at=at)
+    policy, targets = _policy_and_start_targets(tenant=tenant, plan=plan, priority=priority, at=at)
     if policy is None:
         return ClockPlan(None, (), TicketDeadlines(), at)
-    targets = (
-        Target.objects.for_tenant(tenant)
-        .filter(policy=policy, priority=priority, metric__in=START_METRICS)
-        .select_related("calendar")
-        .order_by("metric")
-    )
     policy.plan = plan  # named in the ledger notes: no query for it
     starts = []
     for target in targets:
-        target.policy = policy  # the one just read: no query per target
         note = (
             f"Started: {format_duration(target.duration)} on calendar '{target.calendar.name}' "
             f"({policy}, priority {priority.label})"
@@ -203,6 +199,55 @@ def clocks_plan(*, tenant: Tenant, plan: Plan, priority: Priority, at: datetime)
         starts.append((target, transition))
     deadlines = core.ticket_deadlines((t.state for _, t in starts), now=timezone.now())
     return ClockPlan(policy, tuple(starts), deadlines, at)
+
+
+_PLAN_SQL = """
+WITH policy AS (
+    SELECT {policy} FROM {policy_table} p
+    WHERE p.tenant_id = %(tenant)s AND p.plan_id = %(plan)s AND p.effective_from <= %(at)s
+    ORDER BY p.effective_from DESC
+    LIMIT 1
+)
+SELECT {policy_out}, {target}, {calendar}
+FROM policy p
+LEFT JOIN {target_table} t ON t.tenant_id = %(tenant)s AND t.policy_id = p.id
+    AND t.priority_id = %(priority)s AND t.metric = ANY(%(metrics)s)
+LEFT JOIN {calendar_table} c ON c.tenant_id = %(tenant)s AND c.id = t.calendar_id
+ORDER BY t.metric
+"""
+
+
+@lru_cache(maxsize=1)
+def _plan_sql() -> str:
+    return _PLAN_SQL.format(
+        policy=columns_of(SupportPolicy, "p"), policy_out=columns_of(SupportPolicy, "p"),
+        policy_table=SupportPolicy._meta.db_table, target=columns_of(Target, "t"),
+        target_table=Target._meta.db_table, calendar=columns_of(Calendar, "c"),
+        calendar_table=Calendar._meta.db_table,
+    )  # fmt: skip
+
+
+def _policy_and_start_targets(
+    *, tenant: Tenant, plan: Plan, priority: Priority, at: datetime
+) -> tuple[SupportPolicy | None, list[Target]]:
+    """`policy_in_force` and the policy's targets for the priority's starting metrics, with
+    their calendars, in one statement: read for every new ticket, where the ORM's compilation
+    of the two queries cost more than running them. Fresh each time (no cache to go stale)."""
+    rows = select_joined(
+        (SupportPolicy, Target, Calendar),
+        _plan_sql(),
+        {"tenant": tenant.pk, "plan": plan.pk, "at": at, "priority": priority.pk,
+         "metrics": [str(m) for m in START_METRICS]},
+    )  # fmt: skip
+    if not rows:
+        return None, []
+    policy = rows[0][0]
+    targets = []
+    for _policy, target, calendar in rows:
+        if target is not None:
+            target.policy, target.calendar = policy, calendar  # no query per target
+            targets.append(target)
+    return policy, targets
 
 
 def clocks_start(*, tenant: Tenant, ticket_id: int, clock_plan: ClockPlan) -> TicketDeadlines:

@@ -6,6 +6,8 @@
 - `temp_rows`: the same into a temporary table (dropped at commit) that one statement joins.
 - `fetch_binary`: a query whose rows come back in binary (dates, intervals and numbers loaded in
   C; Django's text loader for timestamptz is pure Python).
+- `select_instances`: model instances from a written-out query (a hot lookup whose ORM
+  compilation costs more than the statement itself).
 
 Column types are PostgreSQL's names that psycopg also knows: int8, int4, int2, bool, text,
 varchar, timestamptz, interval, jsonb (a jsonb value is passed as the Python data, encoded as
@@ -15,12 +17,14 @@ Django encodes JSONField values, or as `RawJson` text already encoded).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import psycopg
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
+from django.db.models import Model
 from psycopg.types.json import set_json_dumps
 
 _names = itertools.count(1)
@@ -41,9 +45,10 @@ def copy_rows(*, table: str, columns: Sequence[tuple[str, str]], rows: Iterable[
     binary. Returns the number of rows written."""
     names = ", ".join(column for column, _kind in columns)
     count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
         set_json_dumps(_json_dumps, cursor.cursor)
         copy.set_types([kind for _column, kind in columns])
         for row in rows:
@@ -72,3 +77,66 @@ def fetch_binary(sql: str, params: Sequence[Any]) -> list[tuple]:
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, binary=True)
         return cursor.fetchall()
+
+
+def select_instances(
+    model: type[Model], sql: str, params: Sequence[Any] | Mapping[str, Any]
+) -> list:
+    """Instances of `model` from a written-out query selecting `columns_of(model)` (every
+    concrete field, in order). For a hot lookup whose ORM compilation costs more than the
+    statement; the instances are what the ORM would load (field converters applied, `_state`
+    set). The caller's SQL names the tenant, as a scoped queryset would."""
+    return [row[0] for row in select_joined((model,), sql, params)]
+
+
+def select_joined(
+    models: Sequence[type[Model]], sql: str, params: Sequence[Any] | Mapping[str, Any]
+) -> list[tuple]:
+    """`select_instances` for a join: each row selects `columns_of(model)` of every model in
+    turn and becomes a tuple of instances (None for a model whose primary key is NULL: the
+    missing side of an outer join)."""
+    plans = _loading_plans(tuple(models))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        instances = []
+        for model, begin, end, pk_index, names, converters in plans:
+            values = list(row[begin:end])
+            if values[pk_index] is None:
+                instances.append(None)
+                continue
+            for index, functions, col in converters:
+                for function in functions:
+                    values[index] = function(values[index], col, connection)
+            instances.append(model.from_db(connection.alias, names, values))
+        found.append(tuple(instances))
+    return found
+
+
+@lru_cache(maxsize=64)
+def _loading_plans(models: tuple[type[Model], ...]) -> list[tuple]:
+    """For each model of a `select_joined` row: its slice of the row, its primary key's index,
+    its attribute names and the converters of the fields that have some."""
+    plans = []
+    start = 0
+    for model in models:
+        fields = model._meta.concrete_fields
+        converters = []
+        for index, field in enumerate(fields):
+            functions = field.get_db_converters(connection)
+            if functions:
+                converters.append((index, functions, field.get_col(model._meta.db_table)))
+        pk_index = fields.index(model._meta.pk)
+        names = [field.attname for field in fields]
+        plans.append((model, start, start + len(fields), pk_index, names, converters))
+        start += len(fields)
+    return plans
+
+
+@lru_cache(maxsize=256)
+def columns_of(model: type[Model], alias: str = "") -> str:
+    """The concrete columns of `model`, in field order, for `select_instances`' queries."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f"{prefix}{field.column}" for field in model._meta.concrete_fields)

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from .bulk import columns_of, select_joined
 from .models import Customer, Invitation, Membership, Tenant, User
 from .roles import CLIENT_ROLES, STAFF_ROLES, Role
 
@@ -97,3 +98,39 @@ def organisation_notice_recipients(*, tenant: Tenant, customer: Customer) -> lis
         .values("user_id")
     )
     return list(User.objects.filter(pk__in=members).order_by("email"))
+
+
+_MEMBER_BY_EMAIL_SQL = """
+SELECT {membership}, {user}
+FROM {membership_table} m JOIN {user_table} u ON u.id = m.user_id
+WHERE m.tenant_id = %s AND m.is_active AND {match}
+ORDER BY m.role, u.email
+LIMIT 1
+"""
+
+
+def active_member_by_email(*, tenant: Tenant, email: str) -> Membership | None:
+    """The tenant's active membership of the user with this address (its user loaded), or
+    None. Addresses are stored lower-case (User.save): the unique index answers at once. One
+    stored otherwise (edited by hand) is still found by LOWER(), a scan of every user, so only
+    as the fallback, and only for an ASCII address: never case-blind beyond ASCII, where
+    PostgreSQL folds look-alikes together (UPPER('ı') = 'I': mail from pat@maıl.example, a
+    domain anyone can register, must not be taken for pat@mail.example). Written out: the
+    email intake asks for every message, and the ORM's compilation cost more than the
+    statement."""
+    if not email:
+        return None
+    lowered = email.strip().lower()
+    matches = [("u.email = %s", lowered)]
+    if lowered.isascii():
+        matches.append(("LOWER(u.email) = %s", lowered))
+    for match, value in matches:
+        sql = _MEMBER_BY_EMAIL_SQL.format(
+            membership=columns_of(Membership, "m"), user=columns_of(User, "u"),
+            membership_table=Membership._meta.db_table, user_table=User._meta.db_table,
+            match=match,
+        )  # fmt: skip
+        for membership, user in select_joined((Membership, User), sql, [tenant.pk, value]):
+            membership.user, membership.tenant = user, tenant
+            return membership
+    return None

@@ -77,6 +77,9 @@ class InboundEmail(models.Model):
         "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     ack_to = models.CharField(max_length=320, blank=True, default="")
+    # The mailbox ack_to delivers to (classify.mailbox_key): the per-recipient cap counts
+    # mailboxes, so victim+1@, victim+2@ ... share one.
+    ack_mailbox = models.CharField(max_length=320, blank=True, default="")
     ack_template = models.CharField(max_length=60, blank=True, default="")
     ack_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
@@ -110,9 +113,9 @@ class InboundEmail(models.Model):
                 fields=["tenant", "from_address", "received_at"], name="inbound_sender_idx"
             ),
             models.Index(
-                fields=["tenant", "ack_to", "ack_at"],
+                fields=["tenant", "ack_mailbox", "ack_at"],
                 condition=Q(ack_at__isnull=False),
-                name="inbound_ack_idx",
+                name="inbound_ack_mailbox_idx",
             ),
             models.Index(
                 fields=["received_at"],

@@ -5,22 +5,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 
 from sla.models import Priority
+from tenants import selectors as tenant_selectors
+from tenants.bulk import columns_of, select_instances
 from tenants.models import Customer, Membership, Tenant
 
+from .classify import mailbox_key
 from .models import PROBLEM_STATUSES, InboundEmail, InboundSettings, InboundStatus
 
 
 def inbound_settings_get(*, tenant: Tenant) -> InboundSettings:
-    """The tenant's intake settings (unsaved defaults when it has none)."""
-    found = (
-        InboundSettings.objects.for_tenant(tenant)
-        .select_related("catch_all_customer", "default_priority")
-        .first()
+    """The tenant's intake settings (unsaved defaults when it has none). Read for every
+    delivery, so written out; the catch-all customer and the default priority are loaded
+    when used (the latter for every new ticket, by `default_priority_get`)."""
+    found = select_instances(
+        InboundSettings,
+        f"SELECT {columns_of(InboundSettings)} FROM {InboundSettings._meta.db_table} "  # noqa: S608
+        "WHERE tenant_id = %s",
+        [tenant.pk],
     )
-    return found or InboundSettings(tenant=tenant)
+    if not found:
+        return InboundSettings(tenant=tenant)
+    found[0].tenant = tenant
+    return found[0]
 
 
 def default_priority_get(*, tenant: Tenant, settings: InboundSettings) -> Priority | None:
@@ -31,17 +41,8 @@ def default_priority_get(*, tenant: Tenant, settings: InboundSettings) -> Priori
 
 
 def member_by_email(*, tenant: Tenant, email: str) -> Membership | None:
-    if not email:
-        return None
     # (the user for the acknowledgement's name; the customer is only ever compared by id)
-    members = Membership.objects.for_tenant(tenant).select_related("user").filter(is_active=True)
-    # Addresses are stored lower-case (UserManager): the unique index answers at once. One
-    # stored otherwise (edited by hand) is still found by the case-blind match, a scan of
-    # every user (no index on UPPER(email)), so it is only the fallback.
-    return (
-        members.filter(user__email=email.lower()).first()
-        or members.filter(user__email__iexact=email).first()
-    )
+    return tenant_selectors.active_member_by_email(tenant=tenant, email=email)
 
 
 def customer_by_email_domain(*, tenant: Tenant, email: str) -> Customer | None:
@@ -92,37 +93,50 @@ def sender_count_since(*, tenant: Tenant, sender: str, since: datetime) -> int:
 def acks_since(*, tenant: Tenant, since: datetime, recipient: str | None = None) -> int:
     rows = InboundEmail.objects.for_tenant(tenant).filter(ack_at__gte=since)
     if recipient is not None:
-        rows = rows.filter(ack_to=recipient)
+        rows = rows.filter(ack_mailbox=mailbox_key(recipient))
     return rows.count()
 
 
 @dataclass(frozen=True)
 class IntakeCounts:
     from_sender: int  # deliveries from the sender since `sender_since` (not duplicates)
-    acks_to_recipient: int  # automatic answers to the sender's address since `acks_since`
+    acks_to_recipient: int  # automatic answers to the sender's mailbox since `acks_since`
     acks_by_tenant: int  # automatic answers by the whole tenant since `acks_since`
+
+
+_INTAKE_COUNTS_SQL = """
+SELECT
+    (SELECT count(*) FROM {table}
+     WHERE tenant_id = %(tenant_id)s AND from_address = %(sender)s
+       AND received_at >= %(sender_since)s AND status <> %(duplicate)s),
+    (SELECT count(*) FROM {table}
+     WHERE tenant_id = %(tenant_id)s AND ack_mailbox = %(mailbox)s
+       AND ack_at >= %(acks_since)s),
+    (SELECT count(*) FROM {table}
+     WHERE tenant_id = %(tenant_id)s AND ack_at >= %(acks_since)s)
+"""
 
 
 def intake_counts(
     *, tenant: Tenant, sender: str, sender_since: datetime, acks_since: datetime
 ) -> IntakeCounts:
-    """The sender's hourly count and both acknowledgement counts in one query (one index
-    scan each for the sender and the answers, OR-ed: the same figures as
-    `sender_count_since` and `acks_since`)."""
-    from_sender = Q(from_address=sender, received_at__gte=sender_since) & ~Q(
-        status=InboundStatus.DUPLICATE
-    )
-    answered = Q(ack_at__gte=acks_since)
-    counts = (
-        InboundEmail.objects.for_tenant(tenant)
-        .filter(from_sender | answered)
-        .aggregate(
-            from_sender=Count("pk", filter=from_sender),
-            to_recipient=Count("pk", filter=answered & Q(ack_to=sender.lower())),
-            by_tenant=Count("pk", filter=answered),
-        )
-    )
-    return IntakeCounts(counts["from_sender"], counts["to_recipient"], counts["by_tenant"])
+    """The sender's hourly count and both acknowledgement counts in one statement (the same
+    figures as `sender_count_since` and `acks_since`): three scalar subqueries, each on its
+    own index (the tenant's answers of the hour by an index-only scan of inbound_ack_tenant_idx,
+    not a heap scan of every such row as one OR-ed scan did: half the server's time with
+    2,000 answers in the hour). Written out: it runs for every delivery, and the ORM's
+    compilation of the aggregate cost ten times the statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INTAKE_COUNTS_SQL.format(table=InboundEmail._meta.db_table),
+            {
+                "tenant_id": tenant.pk, "sender": sender, "sender_since": sender_since,
+                "acks_since": acks_since, "mailbox": mailbox_key(sender),
+                "duplicate": InboundStatus.DUPLICATE.value,
+            },
+        )  # fmt: skip
+        from_sender, to_recipient, by_tenant = cursor.fetchone()
+    return IntakeCounts(from_sender, to_recipient, by_tenant)
 
 
 def hour_before(at: datetime) -> datetime:

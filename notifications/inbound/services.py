@@ -9,7 +9,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tenants.bulk import columns_of, select_instances
 from tenants.models import Membership, Tenant
+from tenants.scoping import tenant_scope
 
 from .intake import inbound_process
 from .models import PROBLEM_STATUSES, InboundEmail, InboundStatus
@@ -26,24 +28,46 @@ def _waiting() -> Q:
 def inbound_process_cross_tenant(*, inbound_id: int, approved: bool = False) -> str | None:
     """Process one delivery if it still waits; returns its new status (None: nothing to do).
 
+    The row is found and locked across tenants (its id is all the task has); the intake then
+    runs in `tenant_scope` of the row's tenant, as every per-tenant job does.
+
     Race-free: the row is locked with SKIP LOCKED and must still be waiting, so two workers
     (a re-queued task and the original, or three deliveries' tasks) never process it twice;
     a worker that dies rolls back, leaving the row waiting for the re-queue job.
     """
     with transaction.atomic():
-        inbound = (
-            InboundEmail.objects.cross_tenant()
-            # NO KEY UPDATE: a concurrent duplicate's INSERT pointing at this row
-            # (duplicate_of) takes a KEY SHARE lock on it, which must not make us skip it.
-            .select_for_update(skip_locked=True, no_key=True, of=("self",))
-            .select_related("tenant")
-            .filter(_waiting(), pk=inbound_id, tenant__isnull=False)
-            .first()
-        )
+        inbound = _waiting_locked_cross_tenant(inbound_id)
         if inbound is None:
             return None
-        inbound_process(tenant=inbound.tenant, inbound=inbound, approved=approved)
+        inbound.tenant = Tenant.objects.get(pk=inbound.tenant_id)
+        # The row's tenant is known from here on: everything the intake reads or writes runs
+        # under that tenant's guard (a query on tenant data not scoped to it raises).
+        with tenant_scope(inbound.tenant):
+            inbound_process(tenant=inbound.tenant, inbound=inbound, approved=approved)
         return inbound.status
+
+
+_LOCK_SQL = """
+SELECT {columns} FROM {table}
+WHERE id = %s AND tenant_id IS NOT NULL
+  AND (status = %s OR (status = %s AND processed_at IS NULL))
+FOR NO KEY UPDATE SKIP LOCKED
+"""
+
+
+def _waiting_locked_cross_tenant(inbound_id: int) -> InboundEmail | None:
+    """The delivery, locked, if it still waits (`_waiting()`); None if it does not or another
+    worker holds it. Written out: it runs for every delivery, and the ORM's compilation of
+    the locking query cost more than the statement.
+
+    NO KEY UPDATE: a concurrent duplicate's INSERT pointing at this row (duplicate_of) takes a
+    KEY SHARE lock on it, which must not make us skip it."""
+    found = select_instances(
+        InboundEmail,
+        _LOCK_SQL.format(columns=columns_of(InboundEmail), table=InboundEmail._meta.db_table),
+        [inbound_id, InboundStatus.RECEIVED.value, InboundStatus.OVERSIZE.value],
+    )
+    return found[0] if found else None
 
 
 def inbound_waiting_ids_cross_tenant(*, older_than: timedelta = STALE_AFTER) -> list[int]:

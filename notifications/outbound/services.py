@@ -16,12 +16,11 @@ from datetime import datetime, timedelta
 from html import escape as html_escape
 from typing import Any, NamedTuple
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from tenants.bulk import copy_rows, fetch_binary
+from tenants.bulk import columns_of, copy_rows, fetch_binary, select_joined
 from tenants.models import Membership, Tenant
 
 from . import tokens
@@ -444,17 +443,9 @@ def delivery_attempt(*, tenant: Tenant, delivery_id: int, at: datetime | None = 
        left), or failed.
     """
     now = at or timezone.now()
-    claimed = (
-        Delivery.objects.for_tenant(tenant)
-        .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now)
-    )
-    if not claimed:
+    delivery = _delivery_claim(tenant=tenant, delivery_id=delivery_id, now=now)
+    if delivery is None:
         return "skipped"
-    delivery = (
-        Delivery.objects.for_tenant(tenant).select_related("notification").get(pk=delivery_id)
-    )
     update: dict[str, Any]
     try:
         message_id = transport_get(delivery.transport).deliver(delivery)
@@ -475,8 +466,54 @@ def delivery_attempt(*, tenant: Tenant, delivery_id: int, at: datetime | None = 
     else:
         update = {"status": DeliveryStatus.SENT, "sent_at": now, "next_attempt_at": None,
                   "provider_message_id": (message_id or "")[:250], "last_error": ""}  # fmt: skip
-    Delivery.objects.for_tenant(tenant).filter(pk=delivery_id).update(**update)
+    _delivery_record(tenant=tenant, delivery_id=delivery_id, update=update)
     return str(update["status"])
+
+
+# Written out (a delivery's three statements ran for every email, and the ORM's compilation
+# cost more than the statements): the claim and the row with its notification in one.
+_CLAIM_SQL = """
+WITH claimed AS (
+    UPDATE {delivery_table}
+    SET status = %(sending)s, attempts = attempts + 1, next_attempt_at = %(now)s
+    WHERE tenant_id = %(tenant)s AND id = %(id)s AND status = %(pending)s
+      AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
+    RETURNING *
+)
+SELECT {delivery}, {notification}
+FROM claimed d JOIN {notification_table} n ON n.tenant_id = d.tenant_id AND n.id = d.notification_id
+"""
+
+
+def _delivery_claim(*, tenant: Tenant, delivery_id: int, now: datetime) -> Delivery | None:
+    """Claim the row (pending and due -> sending, attempts + 1) with a conditional UPDATE and
+    return it with its notification; None when it was not pending and due (another worker
+    claimed it, or it is done)."""
+    sql = _CLAIM_SQL.format(
+        delivery_table=Delivery._meta.db_table, notification_table=Notification._meta.db_table,
+        delivery=columns_of(Delivery, "d"), notification=columns_of(Notification, "n"),
+    )  # fmt: skip
+    params = {
+        "tenant": tenant.pk, "id": delivery_id, "now": now,
+        "sending": DeliveryStatus.SENDING.value, "pending": DeliveryStatus.PENDING.value,
+    }  # fmt: skip
+    for delivery, notification in select_joined((Delivery, Notification), sql, params):
+        delivery.notification = notification
+        delivery.tenant = notification.tenant = tenant  # (no query for them)
+        return delivery
+    return None
+
+
+def _delivery_record(*, tenant: Tenant, delivery_id: int, update: Mapping[str, Any]) -> None:
+    """The attempt's outcome on the row (its status, next attempt, error, provider id)."""
+    values = {k: v.value if isinstance(v, DeliveryStatus) else v for k, v in update.items()}
+    assignments = ", ".join(f"{Delivery._meta.get_field(k).column} = %s" for k in values)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Delivery._meta.db_table} SET {assignments} "  # noqa: S608 - our names
+            "WHERE tenant_id = %s AND id = %s",
+            [*values.values(), tenant.pk, delivery_id],
+        )
 
 
 def deliveries_retry_due_cross_tenant(*, now: datetime | None = None, limit: int = 500) -> int:

@@ -41,9 +41,10 @@ def test_creating_a_ticket_writes_its_row_once(client_user, priorities):
         )  # fmt: skip
     writes = _ticket_writes(ctx.captured_queries)
     assert len(writes) == 1 and writes[0].lstrip().upper().startswith("INSERT")
-    # 10 for the ticket, +3 for its "we received your ticket" email row (template override
-    # lookup, notification, delivery) written in the same transaction.
-    assert len(ctx.captured_queries) == 13, "\n".join(q["sql"][:90] for q in ctx.captured_queries)
+    # 9 for the ticket (the policy in force and its targets in one statement), +3 for its
+    # "we received your ticket" email row (template override lookup, notification, delivery)
+    # written in the same transaction.
+    assert len(ctx.captured_queries) == 12, "\n".join(q["sql"][:90] for q in ctx.captured_queries)
     row = Ticket.objects.get(pk=ticket.pk)
     assert row.policy_id is not None and row.first_response_due_at is not None
     assert Ticket.objects.filter(pk=ticket.pk, search_vector="printer").exists()
