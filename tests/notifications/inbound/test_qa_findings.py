@@ -1,6 +1,6 @@
-"""Defects found by an adversarial re-check of the email issue whose fix belongs in
-notifications/inbound/ (or its dependencies). Each test fails until its defect is fixed;
-the docstring says what happens today and what would fix it."""
+"""Defects an adversarial re-check of the email issue found in the intake (and its
+dependencies), each pinned by a test that failed before its fix. The docstrings say what
+used to happen and what the fix is."""
 
 from __future__ import annotations
 
