@@ -133,6 +133,18 @@ def test_the_header_counts_unread_with_one_query(client, tenant, agent, manager)
 
 
 @pytest.mark.django_db
+def test_a_client_reaches_their_notifications_from_the_portal(client, tenant, client_user):
+    # Clients are notified in-app too (an escalation's acknowledgement, say): the portal's
+    # header links to them with the unread count.
+    send(tenant, [client_user], subject="Your escalation was acknowledged")
+    login_as(client, client_user)
+    page = client.get("/tickets/").content.decode()
+    assert 'href="/notifications/"' in page and 'id="notifications-unread">1<' in page
+    listed = client.get("/notifications/").content.decode()
+    assert "Your escalation was acknowledged" in listed
+
+
+@pytest.mark.django_db
 def test_the_notifications_page_lists_and_marks_read(client, tenant, agent, manager):
     (mine,) = send(tenant, [agent], subject="For the agent")
     (theirs,) = send(tenant, [manager], subject="For the manager")
