@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 def reader_zone(request: HttpRequest) -> str:
     """The reader's zone: their own setting if the user model has one, else the tenant's.
     Every page shows instants in it (the layers above tenants all ask here)."""
-    own = getattr(request.user, "time_zone", "") or ""
+    own = getattr(getattr(request, "user", None), "time_zone", "") or ""
     try:
         ZoneInfo(own)
         return own
