@@ -408,8 +408,10 @@ def _acknowledge(
         ack=decision,
         reply_to=reply_to,
         message_id=tokens.message_id_new(tenant_id=tenant.pk, ticket_id=ticket.pk if ticket else 0),
+        # Threading the answer on the sender's Message-ID repeats text the sender chose (it can
+        # carry a URL): only for a proven requester, like every other echo.
         in_reply_to=inbound.message_id
-        if not inbound.message_id.endswith("@no-message-id>")
+        if known and not inbound.message_id.endswith("@no-message-id>")
         else "",
         tenant=tenant,
     )

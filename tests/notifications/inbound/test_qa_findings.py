@@ -314,3 +314,27 @@ def test_the_routing_cache_stays_bounded_under_random_recipients(acme):
     for n in range(5_000):
         routing.route_cross_tenant(f"nobody{n}@{django_settings.INBOUND_DOMAIN}")
     assert len(routing._cache) <= 4_096
+
+
+# --- 10. The answer's threading headers repeat the sender's Message-ID ------------------------
+
+
+def test_an_unproven_senders_message_id_is_not_repeated_in_the_answer(
+    acme, deliver, client_user
+):
+    """In-Reply-To/References of an acknowledgement copied the incoming Message-ID, text the
+    sender chose (it can carry a URL), to an address nobody proved. Fix: only a proven
+    requester's answer is threaded on it (intake._acknowledge)."""
+    stranger = "victim@initech.example"  # the customer's domain: a contact is made, unproven
+    raw = _raw([f"From: {stranger}", f"To: {SUPPORT}", "Subject: hi",
+                "Message-ID: <http-evil.example-win@evil.example>"])  # fmt: skip
+    deliver(raw, sender=stranger)
+    (answer,) = mail.outbox
+    assert answer.to == [stranger]
+    assert "evil" not in " ".join(f"{k}: {v}" for k, v in answer.extra_headers.items())
+    mail.outbox.clear()
+    assert client_user.user.email == CLIENT and client_user.address_proven
+    deliver(_raw([f"From: {CLIENT}", f"To: {SUPPORT}", "Subject: hello",
+                  "Message-ID: <proven-1@initech.example>"]))  # fmt: skip
+    (answer,) = mail.outbox
+    assert answer.extra_headers["In-Reply-To"] == "<proven-1@initech.example>"
