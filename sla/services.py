@@ -208,7 +208,7 @@ WITH policy AS (
     ORDER BY p.effective_from DESC
     LIMIT 1
 )
-SELECT {policy_out}, {target}, {calendar}
+SELECT {policy}, {target}, {calendar}
 FROM policy p
 LEFT JOIN {target_table} t ON t.tenant_id = %(tenant)s AND t.policy_id = p.id
     AND t.priority_id = %(priority)s AND t.metric = ANY(%(metrics)s)
@@ -220,7 +220,7 @@ ORDER BY t.metric
 @lru_cache(maxsize=1)
 def _plan_sql() -> str:
     return _PLAN_SQL.format(
-        policy=columns_of(SupportPolicy, "p"), policy_out=columns_of(SupportPolicy, "p"),
+        policy=columns_of(SupportPolicy, "p"),
         policy_table=SupportPolicy._meta.db_table, target=columns_of(Target, "t"),
         target_table=Target._meta.db_table, calendar=columns_of(Calendar, "c"),
         calendar_table=Calendar._meta.db_table,

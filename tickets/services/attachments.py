@@ -103,18 +103,26 @@ def attachments_validate(uploads: Sequence[UploadedFile]) -> list[str]:
     return errors
 
 
+def _used(*, tenant: Tenant, ticket: Ticket | None) -> tuple[int, int]:
+    """Bytes of attachments the tenant stores, and those on `ticket` (0 for a new one): one
+    query."""
+    on_ticket = Q(ticket=ticket) if ticket is not None and ticket.pk else Q(pk__in=[])
+    used = Attachment.objects.for_tenant(tenant).aggregate(
+        tenant=Sum("size"), ticket=Sum("size", filter=on_ticket)
+    )
+    return used["tenant"] or 0, used["ticket"] or 0
+
+
 def _check_room(*, tenant: Tenant, ticket: Ticket, adding: int) -> list[str]:
     """Per ticket and per tenant totals. The tenant quota is soft: two uploads racing may both
     pass and overshoot it by one request (at most ATTACHMENT_MAX_REQUEST_BYTES)."""
     errors = []
-    attachments = Attachment.objects.for_tenant(tenant)
-    on_ticket = attachments.filter(ticket=ticket).aggregate(s=Sum("size"))["s"] or 0
+    used, on_ticket = _used(tenant=tenant, ticket=ticket)
     if ticket.pk and on_ticket + adding > settings.ATTACHMENT_MAX_TICKET_BYTES:
         errors.append(
             f"This ticket already has {_mb(on_ticket)} of attachments: at most "
             f"{_mb(settings.ATTACHMENT_MAX_TICKET_BYTES)} per ticket."
         )
-    used = attachments.aggregate(s=Sum("size"))["s"] or 0
     if used + adding > settings.ATTACHMENT_TENANT_QUOTA_BYTES:
         errors.append(
             "The attachment storage of this helpdesk is full "
@@ -134,13 +142,10 @@ def attachments_that_fit(
     skipped, and later smaller ones may still fit."""
     if not uploads:
         return [], []
-    on_ticket = Q(ticket=ticket) if ticket is not None and ticket.pk else Q(pk__in=[])
-    used = Attachment.objects.for_tenant(tenant).aggregate(
-        tenant=Sum("size"), ticket=Sum("size", filter=on_ticket)
-    )  # one query for both rooms
+    used, on_ticket = _used(tenant=tenant, ticket=ticket)
     room = min(
-        settings.ATTACHMENT_TENANT_QUOTA_BYTES - (used["tenant"] or 0),
-        settings.ATTACHMENT_MAX_TICKET_BYTES - (used["ticket"] or 0),
+        settings.ATTACHMENT_TENANT_QUOTA_BYTES - used,
+        settings.ATTACHMENT_MAX_TICKET_BYTES - on_ticket,
         settings.ATTACHMENT_MAX_REQUEST_BYTES,
     )
     kept: list[UploadedFile] = []
